@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .api import TokenLoginView
+
+urlpatterns = [path("auth/token/", TokenLoginView.as_view(), name="api-token")]

@@ -1,0 +1,206 @@
+"""Restrictions, consents, decisions and the organisation's house policy."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from collections_app.models.scoping import ViaDebtorQuerySet
+
+
+class RestrictionKind(models.TextChoices):
+    CEASE_COMMUNICATION = "cease_communication", _("Cease communication")
+    ATTORNEY_REPRESENTED = "attorney_represented", _("Represented by an attorney")
+    DISPUTE = "dispute", _("Dispute")
+    BANKRUPTCY = "bankruptcy", _("Bankruptcy")
+    CHANNEL_BAN = "channel_ban", _("Channel or address opt-out")
+    INCONVENIENT_TIME = "inconvenient_time", _("Inconvenient time")
+    WORKPLACE = "workplace", _("No contact at work")
+    DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+
+
+class ContactRestriction(models.Model):
+    debtor = models.ForeignKey(
+        "collections_app.Debtor", on_delete=models.PROTECT, related_name="restrictions"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=RestrictionKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, blank=True)
+    contact_point = models.ForeignKey(
+        "collections_app.ContactPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restrictions",
+    )
+    debts = models.ManyToManyField("collections_app.Debt", blank=True, related_name="+")
+    effective_at = models.DateTimeField(_("effective from"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # For inconvenient times: [{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}].
+    weekly_windows = models.JSONField(_("weekly windows"), default=list, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    source_document = models.CharField(_("source document"), max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[debts])
+
+    objects = ViaDebtorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        indexes = [models.Index(fields=["debtor", "effective_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("effective_at")),
+                name="restriction_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RestrictionKind.values), name="restriction_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.effective_at:%Y-%m-%d}"
+
+
+class ConsentKind(models.TextChoices):
+    CALL_BACK = "call_back", _("Call-back")
+    SMS = "sms", _("Text messages")
+    EMAIL = "email", _("Email")
+    INCONVENIENT_TIME = "inconvenient_time", _("Contact at an otherwise inconvenient time")
+
+
+class Consent(models.Model):
+    debtor = models.ForeignKey(
+        "collections_app.Debtor", on_delete=models.PROTECT, related_name="consents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    contact_point = models.ForeignKey(
+        "collections_app.ContactPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+    )
+    debts = models.ManyToManyField("collections_app.Debt", blank=True, related_name="+")
+    given_at = models.DateTimeField(_("given"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[debts])
+
+    objects = ViaDebtorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        indexes = [models.Index(fields=["debtor", "given_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True)
+                | models.Q(expires_at__gt=models.F("given_at")),
+                name="consent_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} given {self.given_at:%Y-%m-%d}"
+
+
+class Purpose(models.TextChoices):
+    CHECK = "check", _("Dry-run check")
+    LIVE = "live", _("Live outreach")
+    REMINDER = "reminder", _("Scheduled reminder")
+    IMPORT = "import", _("Imported fact")
+    ELIGIBILITY = "eligibility", _("Campaign eligibility")
+
+
+class ComplianceDecision(models.Model):
+    """Append-only: one row per evaluation, with every input needed to replay it."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    evaluated_at = models.DateTimeField(_("evaluated for"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    debtor = models.ForeignKey(
+        "collections_app.Debtor", on_delete=models.PROTECT, related_name="decisions"
+    )
+    contact_point = models.ForeignKey(
+        "collections_app.ContactPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    channel = models.CharField(max_length=8)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    allowed = models.BooleanField()
+    reasons = models.JSONField(default=list)
+    warnings = models.JSONField(default=list)
+    next_allowed_at = models.DateTimeField(null=True, blank=True)
+    inputs = models.JSONField(default=dict)
+    engine_version = models.CharField(max_length=100, blank=True)
+
+    objects = ViaDebtorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["debtor", "created_at"], name="decision_debtor_time"),
+            models.Index(fields=["allowed", "created_at"], name="decision_allowed_time"),
+        ]
+
+    def __str__(self) -> str:
+        result = "allowed" if self.allowed else "blocked"
+        return f"{result} {self.channel} {self.evaluated_at:%Y-%m-%d %H:%M}"
+
+
+class HouseSettings(models.Model):
+    """The organisation's own caps, stricter than the law. Empty means the law alone."""
+
+    max_calls_per_7_days = models.PositiveIntegerField(null=True, blank=True)
+    max_contacts_per_7_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("all channels")
+    )
+    max_daily_attempts_per_contact_point = models.PositiveIntegerField(null=True, blank=True)
+    earliest_local_time = models.TimeField(null=True, blank=True)
+    latest_local_time = models.TimeField(null=True, blank=True)
+    no_contact_on_public_holidays = models.BooleanField(default=False)
+    no_contact_on_sundays = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("house policy")
+        verbose_name_plural = _("house policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_calls_per_7_days__isnull=True)
+                | models.Q(max_calls_per_7_days__lte=7),
+                name="house_calls_not_looser_than_reg_f",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "House policy"
+
+    def clean(self) -> None:
+        from compliance.services.house import house_settings_validate
+
+        errors = house_settings_validate(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "HouseSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,38 @@
+"""House policy: the organisation may only make the law stricter."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compliance.models import HouseSettings
+
+# The loosest numbers the law allows anywhere the product operates (Reg F 1006.14(b)(2);
+# 1006.6(b)(1); CBA guideline 2026 daily attempts).
+LAW_MAX_CALLS_PER_7_DAYS = 7
+LAW_EARLIEST = time(8, 0)
+LAW_LATEST = time(21, 0)
+LAW_MAX_DAILY_ATTEMPTS = 6
+
+
+def house_settings_validate(house: HouseSettings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if house.max_calls_per_7_days is not None and house.max_calls_per_7_days > 7:
+        errors["max_calls_per_7_days"] = "May not exceed Regulation F's 7 calls in 7 days."
+    if (
+        house.max_daily_attempts_per_contact_point is not None
+        and house.max_daily_attempts_per_contact_point > LAW_MAX_DAILY_ATTEMPTS
+    ):
+        errors["max_daily_attempts_per_contact_point"] = "May not exceed the 6 a day the law sets."
+    if house.earliest_local_time is not None and house.earliest_local_time < LAW_EARLIEST:
+        errors["earliest_local_time"] = "May not start before 08:00 local time."
+    if house.latest_local_time is not None and house.latest_local_time > LAW_LATEST:
+        errors["latest_local_time"] = "May not end after 21:00 local time."
+    if (
+        house.earliest_local_time is not None
+        and house.latest_local_time is not None
+        and house.earliest_local_time >= house.latest_local_time
+    ):
+        errors["latest_local_time"] = "Must be after the earliest time."
+    return errors
