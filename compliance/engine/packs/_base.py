@@ -12,6 +12,7 @@ from compliance.engine.result import NO_PERMITTED_WINDOW, OUTSIDE_CONTACT_HOURS,
 from compliance.engine.timezones import zone_info
 
 Rule = Callable[[OutreachContext, Facts], Iterable[Reason]]
+NO_WINDOW_HORIZON_DAYS = 60
 
 
 def run_rules(rules: Iterable[Rule], ctx: OutreachContext, facts: Facts) -> tuple[Reason, ...]:
@@ -78,11 +79,18 @@ def hours_reasons(
         names = tuple(f.zone_names[i] for i in zone_indices)
         utc_day = ctx.at.astimezone(zone_info("UTC")).date().toordinal()
         if not _common_window_on(names, utc_day, start, end):
+            # Daylight-saving changes can open a window later; if none opens within the
+            # search horizon, time alone cannot lift this block.
+            opens = any(
+                _common_window_on(names, utc_day + k, start, end)
+                for k in range(2, NO_WINDOW_HORIZON_DAYS + 1, 2)
+            )
             yield Reason(
                 NO_PERMITTED_WINDOW,
                 rule,
                 f"No instant is inside the permitted window {window} in every plausible zone "
                 f"({', '.join(names)}).",
+                permanent=not opens,
             )
             return
     yield Reason(
