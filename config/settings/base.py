@@ -190,6 +190,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "collections_app.tasks.heartbeat", "schedule": 60.0},
+    "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
 }
 
 # --- Messaging --------------------------------------------------------------------------------
@@ -209,6 +210,17 @@ WECHAT_BACKEND = env("WECHAT_BACKEND", default="file")
 WECHAT_FILE_PATH = env("WECHAT_FILE_PATH", default=str(VAR_DIR / "outbox" / "wechat"))
 WECHAT_GATEWAY_URL = env("WECHAT_GATEWAY_URL", default="")
 WECHAT_GATEWAY_TOKEN = env("WECHAT_GATEWAY_TOKEN", default="")
+# Reminder and message delivery (messaging app). The webhook token authenticates providers'
+# delivery receipts and replies; empty refuses every call.
+MESSAGING_WEBHOOK_TOKEN = env("MESSAGING_WEBHOOK_TOKEN", default="")
+MESSAGING_QUEUE = env("MESSAGING_QUEUE", default="celery")
+MESSAGING_EMAIL_BACKEND = env("MESSAGING_EMAIL_BACKEND", default="")
+MESSAGING_GATEWAY_TIMEOUT = env.float("MESSAGING_GATEWAY_TIMEOUT", default=10.0)
+MESSAGING_GATEWAY_RETRIES = env.int("MESSAGING_GATEWAY_RETRIES", default=3)
+MESSAGING_GATEWAY_BACKOFF = env.float("MESSAGING_GATEWAY_BACKOFF", default=1.0)
+MESSAGING_DISPATCH_BATCH = env.int("MESSAGING_DISPATCH_BATCH", default=500)
+MESSAGING_STUCK_AFTER_SECONDS = env.int("MESSAGING_STUCK_AFTER_SECONDS", default=300)
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=3)
 
 # --- PII --------------------------------------------------------------------------------------
 # Keys for fields encrypted at rest (Fernet). The first encrypts; all decrypt, so a key can be
