@@ -1,0 +1,395 @@
+"""Reads for the collector workspace: the work queue and the debtor's complete file.
+
+Every query starts from `visible_to(user)`; a case outside the caller's scope is a 404 in the
+view. Query counts do not grow with the rows shown: the queue annotates in SQL and the case
+page prefetches each relation once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.db.models import Case as When_
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from compliance.engine.timezones import resolve_zones
+
+from .models import (
+    Case,
+    CaseStatusChange,
+    ContactAttempt,
+    ContactPoint,
+    Debt,
+    FollowUp,
+    Note,
+    Payment,
+    PromiseStatus,
+    PromiseToPay,
+    Reminder,
+    RepaymentPlan,
+)
+from .models.case import OPEN_CASE_STATUSES
+from .models.debt import OPEN_DEBT_STATUSES
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# Why a case sits where it does in the queue, most urgent first.
+URGENCY_PROMISE_DUE_TODAY = 0
+URGENCY_PROMISE_BROKEN = 1
+URGENCY_FOLLOW_UP_DUE = 2
+URGENCY_NEW = 3
+URGENCY_OTHER = 4
+
+QUEUE_CHANNELS = ("call", "sms", "email", "wechat")
+# A broken promise keeps a case near the top of the queue for two weeks.
+BROKEN_PROMISE_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    bucket: str = ""
+    product: str = ""
+    region: str = ""
+    q: str = ""
+    scope: str = ""  # "" = everything visible, "mine", "unassigned"
+
+
+def case_queue_for_user(
+    *, user: User, filters: QueueFilters, today: date | None = None, now: datetime | None = None
+) -> models.QuerySet[Case]:
+    """The user's open cases, ordered by what matters now: promises due today, broken
+    promises, follow-ups due, new placements, then the riskiest and largest balances."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    qs = Case.objects.visible_to(user).open()
+    if filters.scope == "mine":
+        qs = qs.filter(assigned_to=user)
+    elif filters.scope == "unassigned":
+        qs = qs.filter(assigned_to__isnull=True)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.region:
+        qs = qs.filter(debtor__region__iexact=filters.region)
+    case_debts = Debt.objects.filter(cases=OuterRef("pk"))
+    if filters.bucket:
+        qs = qs.filter(Exists(case_debts.filter(bucket=filters.bucket)))
+    if filters.product:
+        qs = qs.filter(Exists(case_debts.filter(product=filters.product)))
+    term = filters.q.strip()
+    if term:
+        digits = "".join(ch for ch in term if ch.isdigit())
+        match = Q(debtor__full_name__icontains=term) | Exists(
+            case_debts.filter(account_number__icontains=term)
+        )
+        if len(digits) >= 4:
+            match |= Exists(
+                ContactPoint.objects.filter(debtor_id=OuterRef("debtor_id"), value__contains=digits)
+            )
+        qs = qs.filter(match)
+
+    promises = PromiseToPay.objects.filter(case_id=OuterRef("pk"))
+    open_debts = case_debts.filter(status__in=OPEN_DEBT_STATUSES)
+    qs = qs.annotate(
+        promise_due_today=Exists(promises.filter(status=PromiseStatus.PENDING, due_date=today)),
+        promise_broken=Exists(
+            promises.filter(
+                Q(status=PromiseStatus.BROKEN, resolved_at__gte=now - BROKEN_PROMISE_WINDOW)
+                | Q(status=PromiseStatus.PENDING, due_date__lt=today)
+            )
+        ),
+        follow_up_due=Exists(
+            FollowUp.objects.filter(case_id=OuterRef("pk"), done_at__isnull=True, due_at__lte=now)
+        ),
+        total_balance=Coalesce(
+            Subquery(
+                open_debts.order_by()
+                .values("cases")
+                .annotate(total=models.Sum("balance"))
+                .values("total")[:1]
+            ),
+            Value(Decimal("0")),
+            output_field=models.DecimalField(max_digits=16, decimal_places=2),
+        ),
+        max_days_past_due=Coalesce(
+            Subquery(
+                open_debts.order_by()
+                .values("cases")
+                .annotate(m=models.Max("days_past_due"))
+                .values("m")[:1]
+            ),
+            Value(0),
+        ),
+        currency=Subquery(case_debts.order_by("id").values("currency")[:1]),
+    ).annotate(
+        urgency=When_(
+            When(promise_due_today=True, then=Value(URGENCY_PROMISE_DUE_TODAY)),
+            When(promise_broken=True, then=Value(URGENCY_PROMISE_BROKEN)),
+            When(follow_up_due=True, then=Value(URGENCY_FOLLOW_UP_DUE)),
+            When(status="new", then=Value(URGENCY_NEW)),
+            default=Value(URGENCY_OTHER),
+        )
+    )
+    return qs.select_related("debtor", "assigned_to").order_by(
+        "urgency",
+        F("debtor__risk_score").desc(nulls_last=True),
+        F("total_balance").desc(),
+        "id",
+    )
+
+
+@dataclass(frozen=True)
+class Contactability:
+    channel: str
+    allowed: bool | None  # None: unknown (no contact point for the channel, or no data)
+    codes: tuple[str, ...] = ()
+    next_allowed_at: datetime | None = None
+
+
+def case_contactability(
+    *, case_ids: Sequence[int], at: datetime, channels: Sequence[str] = QUEUE_CHANNELS
+) -> dict[int, list[Contactability]]:
+    """Per case, whether each channel is open now, or when next: one set-based call per
+    channel for the whole page (compliance.selectors.eligibility_for_cases)."""
+    result: dict[int, list[Contactability]] = {cid: [] for cid in case_ids}
+    if not case_ids:
+        return result
+    try:
+        from compliance.selectors import eligibility_for_cases
+    except ImportError:  # the gate's selector is not deployed: say "unknown", never "allowed"
+        return result
+    for channel in channels:
+        by_case = eligibility_for_cases(case_ids=list(case_ids), channel=channel, at=at)
+        for cid in case_ids:
+            res = by_case.get(cid)
+            if res is None or getattr(res, "contact_point_id", None) is None:
+                continue
+            result[cid].append(
+                Contactability(
+                    channel=channel,
+                    allowed=bool(res.allowed),
+                    codes=tuple(res.codes or ()),
+                    next_allowed_at=res.next_allowed_at,
+                )
+            )
+    return result
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+def case_get_for_user(*, user: User, case_id: int, for_write: bool = False) -> Case:
+    """The case if the user may see it (or change it, with `for_write`); else 404."""
+    base = Case.objects.writable_by(user) if for_write else Case.objects.visible_to(user)
+    return get_object_or_404(base.select_related("debtor", "team", "assigned_to"), pk=case_id)
+
+
+@dataclass
+class LocalTime:
+    zone: str
+    source: str
+    local: datetime
+
+
+@dataclass
+class ContactPointView:
+    contact_point: ContactPoint
+    zones: list[LocalTime]
+    channels: list[str]
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    obj: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CaseFile:
+    case: Case
+    debts: list[Debt]
+    contact_points: list[ContactPointView]
+    restrictions: list[Any]
+    consents: list[Any]
+    promises: list[PromiseToPay]
+    plans: list[RepaymentPlan]
+    follow_ups: list[FollowUp]
+    timeline: list[TimelineEntry]
+    total_balance: Decimal
+    currency: str
+    debtor_zones: list[LocalTime]
+    other_cases: list[Case]
+
+
+def channels_for_contact_point(cp: ContactPoint) -> list[str]:
+    """The outreach buttons a contact point offers."""
+    if cp.wrong_number:
+        return []
+    if cp.kind in ("mobile",):
+        return ["call", "sms"]
+    if cp.kind in ("landline", "work_phone"):
+        return ["call"]
+    if cp.kind == "email":
+        return ["email"]
+    if cp.kind == "wechat":
+        return ["wechat"]
+    return []
+
+
+def _local_times(zones: Sequence[tuple[str, str]], now: datetime) -> list[LocalTime]:
+    out: list[LocalTime] = []
+    for zone, source in zones:
+        try:
+            out.append(LocalTime(zone=zone, source=source, local=now.astimezone(ZoneInfo(zone))))
+        except (KeyError, ValueError):
+            continue
+    return out
+
+
+def contact_point_zones(*, cp: ContactPoint, now: datetime) -> list[LocalTime]:
+    """The zones stored on the contact point (resolved when it was saved), else resolved now
+    from its number and the debtor's address."""
+    stored = [(z.get("zone", ""), z.get("source", "")) for z in (cp.timezones or []) if z]
+    if not stored:
+        debtor = cp.debtor
+        stored = [
+            (z.zone, z.source)
+            for z in resolve_zones(
+                override=debtor.timezone or None,
+                override_verified=bool(debtor.timezone),
+                phones=[cp.value] if cp.is_phone else [],
+                country=debtor.country,
+                region=debtor.region,
+            )
+        ]
+    return _local_times(stored, now)
+
+
+def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None) -> CaseFile:
+    """Everything about the debtor a collector needs on one page, in a fixed number of
+    queries whatever the size of the history."""
+    from compliance.models import ComplianceDecision, Consent, ContactRestriction
+
+    now = now or timezone.now()
+    case = case_get_for_user(user=user, case_id=case_id)
+    debtor = case.debtor
+    debts = list(case.debts.order_by("id"))
+    cps = list(ContactPoint.objects.filter(debtor=debtor).order_by("kind", "id"))
+    for cp in cps:
+        cp.debtor = debtor  # already loaded; no query per contact point
+    restrictions = list(
+        ContactRestriction.objects.filter(debtor=debtor)
+        .select_related("contact_point", "recorded_by")
+        .prefetch_related("debts")
+    )
+    consents = list(
+        Consent.objects.filter(debtor=debtor)
+        .select_related("contact_point", "recorded_by")
+        .prefetch_related("debts")
+    )
+    attempts = list(
+        ContactAttempt.objects.filter(debtor=debtor)
+        .select_related("contact_point", "actor")
+        .prefetch_related(
+            "debts_discussed",
+            Prefetch("decision", queryset=ComplianceDecision.objects.only("id", "allowed")),
+        )[:200]
+    )
+    decision_ids = [a.decision_id for a in attempts if a.decision_id]
+    blocked = list(
+        ComplianceDecision.objects.filter(debtor=debtor, allowed=False, purpose="live")
+        .exclude(id__in=decision_ids)
+        .select_related("contact_point", "actor")
+        .order_by("-created_at")[:50]
+    )
+    notes = list(Note.objects.filter(case=case).select_related("author")[:200])
+    promises = list(
+        PromiseToPay.objects.filter(case=case)
+        .select_related("created_by", "debt")
+        .order_by("-due_date", "-id")
+    )
+    plans = list(
+        RepaymentPlan.objects.filter(case=case)
+        .select_related("created_by", "approved_by")
+        .prefetch_related("installments")
+    )
+    payments = list(Payment.objects.filter(case=case).select_related("debt", "recorded_by")[:200])
+    changes = list(CaseStatusChange.objects.filter(case=case).select_related("actor"))
+    follow_ups = list(
+        FollowUp.objects.filter(case=case).select_related("assigned_to", "created_by")
+    )
+    reminders = list(Reminder.objects.filter(case=case).select_related("contact_point")[:100])
+    other_cases = list(
+        Case.objects.visible_to(user).filter(debtor=debtor).exclude(pk=case.pk).order_by("-id")
+    )
+
+    timeline: list[TimelineEntry] = []
+    timeline += [TimelineEntry(a.occurred_at, "attempt", a) for a in attempts]
+    timeline += [TimelineEntry(d.created_at, "blocked", d) for d in blocked]
+    timeline += [TimelineEntry(n.created_at, "note", n) for n in notes]
+    timeline += [TimelineEntry(p.created_at, "promise", p) for p in promises]
+    timeline += [TimelineEntry(p.created_at, "plan", p) for p in plans]
+    timeline += [TimelineEntry(p.received_at, "payment", p) for p in payments]
+    timeline += [TimelineEntry(c.at, "status", c) for c in changes]
+    timeline += [TimelineEntry(f.created_at, "follow_up", f) for f in follow_ups]
+    timeline += [
+        TimelineEntry(r.sent_at or r.due_at, "reminder", r)
+        for r in reminders
+        if r.status in ("sent", "cancelled", "failed", "deferred")
+    ]
+    timeline.sort(key=lambda e: e.at, reverse=True)
+
+    open_debts = [d for d in debts if d.status in OPEN_DEBT_STATUSES]
+    debtor_zone_pairs = [
+        (z.zone, z.source)
+        for z in resolve_zones(
+            override=debtor.timezone or None,
+            override_verified=bool(debtor.timezone),
+            phones=[cp.value for cp in cps if cp.is_phone and cp.owner == "debtor"],
+            country=debtor.country,
+            region=debtor.region,
+        )
+    ]
+    return CaseFile(
+        case=case,
+        debts=debts,
+        contact_points=[
+            ContactPointView(
+                contact_point=cp,
+                zones=contact_point_zones(cp=cp, now=now),
+                channels=channels_for_contact_point(cp),
+            )
+            for cp in cps
+        ],
+        restrictions=restrictions,
+        consents=consents,
+        promises=promises,
+        plans=plans,
+        follow_ups=[f for f in follow_ups if f.done_at is None],
+        timeline=timeline,
+        total_balance=sum((d.balance for d in open_debts), Decimal("0")),
+        currency=debts[0].currency if debts else "USD",
+        debtor_zones=_local_times(debtor_zone_pairs, now),
+        other_cases=other_cases,
+    )
+
+
+def case_open_balance(*, case: Case) -> Decimal:
+    total = case.debts.filter(status__in=OPEN_DEBT_STATUSES).aggregate(t=models.Sum("balance"))
+    return total["t"] or Decimal("0")
+
+
+def case_is_open(case: Case) -> bool:
+    return case.status in OPEN_CASE_STATUSES
