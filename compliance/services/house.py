@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
+from time import monotonic
 from typing import TYPE_CHECKING
+
+from compliance.engine import HouseSettings as EngineHouseSettings
 
 if TYPE_CHECKING:
     from compliance.models import HouseSettings
@@ -36,3 +39,41 @@ def house_settings_validate(house: HouseSettings) -> dict[str, str]:
     ):
         errors["latest_local_time"] = "Must be after the earliest time."
     return errors
+
+
+# The policy changes rarely (an admin edits it); the gate reads it on every decision. Each
+# process keeps it for HOUSE_CACHE_SECONDS, so an edit applies everywhere within that time.
+HOUSE_CACHE_SECONDS = 30.0
+_house_cache: dict[str, tuple[float, EngineHouseSettings]] = {}
+
+
+def house_policy_for_engine(house: HouseSettings | None) -> EngineHouseSettings:
+    """The engine's plain-data form of the stored policy (None = the law alone)."""
+    if house is None:
+        return EngineHouseSettings()
+    return EngineHouseSettings(
+        max_calls_per_7_days=house.max_calls_per_7_days,
+        earliest_local_time=house.earliest_local_time,
+        latest_local_time=house.latest_local_time,
+        max_daily_attempts_per_contact_point=house.max_daily_attempts_per_contact_point,
+        max_contacts_per_7_days=house.max_contacts_per_7_days,
+        no_contact_on_public_holidays=house.no_contact_on_public_holidays,
+    )
+
+
+def house_policy_cached() -> EngineHouseSettings:
+    """The current policy as engine data, read at most once per HOUSE_CACHE_SECONDS."""
+    from compliance.models import HouseSettings as HouseModel
+
+    now = monotonic()
+    hit = _house_cache.get("policy")
+    if hit is not None and now - hit[0] < HOUSE_CACHE_SECONDS:
+        return hit[1]
+    # Read only: the row may not exist yet, and the gate must not write outside its purpose.
+    policy = house_policy_for_engine(HouseModel.objects.filter(pk=1).first())
+    _house_cache["policy"] = (now, policy)
+    return policy
+
+
+def house_policy_cache_clear() -> None:
+    _house_cache.clear()

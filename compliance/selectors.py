@@ -1,0 +1,107 @@
+"""Reads of the compliance app. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from collections_app.models import Case, Debtor
+from compliance.engine import ContactPointInfo, evaluate
+from compliance.services.context import LEDGER_DAYS, DebtorSnapshot, context_build, snapshots_load
+from compliance.services.house import house_policy_cached
+
+# The contact point kinds that can carry each channel, best first.
+CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
+    "call": ("mobile", "landline", "work_phone"),
+    "sms": ("mobile",),
+    "email": ("email",),
+    "letter": ("postal",),
+    "visit": ("postal",),
+    "wechat": ("wechat",),
+}
+# Enough to find a usable number without evaluating a debtor's whole address book.
+MAX_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    allowed: bool
+    codes: list[str] = field(default_factory=list)
+    next_allowed_at: datetime | None = None
+    contact_point_id: int | None = None
+
+
+NO_CONTACT_POINT = "NO_CONTACT_POINT"
+
+
+def contact_points_for_channel(snap: DebtorSnapshot, channel: str) -> list[ContactPointInfo]:
+    """The debtor's own contact points for a channel: right kind, not a wrong number; verified
+    first, then in kind preference order, then oldest first."""
+    kinds = CHANNEL_KINDS.get(channel, ())
+    usable = [
+        cp
+        for cp in snap.contact_points.values()
+        if cp.owner == "debtor" and cp.kind in kinds and not cp.wrong_number
+    ]
+    usable.sort(key=lambda cp: (not cp.is_verified, kinds.index(cp.kind), cp.id))
+    return usable[:MAX_CANDIDATES]
+
+
+def eligibility_for_cases(
+    *, case_ids: Sequence[int], channel: str, at: datetime
+) -> dict[int, EligibilityResult]:
+    """May each case's debtor be contacted on `channel` at `at`, and if not, when next?
+
+    Set-based: the cases, their debts and every debtor's snapshot are loaded in a fixed number
+    of queries for the whole batch; the rules then run in memory on the best contact points of
+    the channel (the first that passes wins; otherwise the one that frees up soonest). Cases
+    without a usable contact point answer `NO_CONTACT_POINT`. Nothing is written.
+    """
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        return {}
+    cases = list(Case.objects.filter(pk__in=ids).values_list("pk", "debtor_id"))
+    case_debts: dict[int, set[int]] = defaultdict(set)
+    for case_id, debt_id in Case.debts.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", "debt_id"
+    ):
+        case_debts[case_id].add(debt_id)
+    debtors = list(Debtor.objects.filter(pk__in={d for _c, d in cases}))
+    snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=at)
+    house = house_policy_cached()
+
+    results: dict[int, EligibilityResult] = {}
+    for case_id, debtor_id in cases:
+        snap = snaps[debtor_id]
+        debt_ids = frozenset(d for d in case_debts[case_id] if d in snap.open_debt_ids)
+        if not debt_ids:
+            debt_ids = snap.open_debt_ids
+        best: EligibilityResult | None = None
+        for cp in contact_points_for_channel(snap, channel):
+            ctx = context_build(
+                snap=snap,
+                contact_point_id=cp.id,
+                channel=channel,
+                debt_ids=debt_ids,
+                at=at,
+                house=house,
+            )
+            decision = evaluate(ctx)
+            result = EligibilityResult(
+                allowed=decision.allowed,
+                codes=sorted({r.code for r in decision.reasons}),
+                next_allowed_at=decision.next_allowed_at,
+                contact_point_id=cp.id,
+            )
+            if result.allowed:
+                best = result
+                break
+            if best is None or (
+                result.next_allowed_at is not None
+                and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
+            ):
+                best = result
+        results[case_id] = best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+    return results

@@ -1,0 +1,269 @@
+"""Load what the compliance engine needs from the database and build its plain-data context.
+
+Both the gate (`outreach.outreach_reserve`, one debtor) and the batch eligibility selector
+(many debtors) go through `snapshots_load`, which runs a fixed number of indexed queries
+whatever the number of debtors or the size of their ledgers:
+
+1. contact points of the debtors,
+2. debts of the debtors,
+3. attempts of the last `LEDGER_DAYS` days (index `attempt_debtor_time`),
+4. the debts each of those attempts concerned, 5. the debts discussed,
+6. restrictions, 7. their debts, 8. consents, 9. their debts.
+
+The debtor rows themselves come from the caller (the gate locks its row first). The house
+policy is cached per process (`house.house_policy_cached`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from collections_app.models import ContactAttempt, ContactPoint, Debt, Debtor
+from collections_app.models.debt import OPEN_DEBT_STATUSES
+from compliance.engine import (
+    ConsentInfo,
+    ContactPointInfo,
+    DebtInfo,
+    HouseSettings,
+    LedgerEntry,
+    OutreachContext,
+    RestrictionInfo,
+    ZoneSource,
+    resolve_zones,
+)
+from compliance.engine.context import CLOSED_DEBT_STATUSES, PHONE_KINDS
+from compliance.models import Consent, ContactRestriction
+
+# Massachusetts counts 30 days; a few more cover local-day boundaries in any zone.
+LEDGER_DAYS = 35
+
+
+@dataclass
+class DebtorSnapshot:
+    """Everything about one debtor that the rules may look at, as engine data."""
+
+    debtor: Debtor
+    contact_points: dict[int, ContactPointInfo] = field(default_factory=dict)
+    debts: dict[int, DebtInfo] = field(default_factory=dict)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    restrictions: list[RestrictionInfo] = field(default_factory=list)
+    consents: list[ConsentInfo] = field(default_factory=list)
+
+    @property
+    def open_debt_ids(self) -> frozenset[int]:
+        return frozenset(d.id for d in self.debts.values() if d.is_open)
+
+
+def debt_status_for_engine(status: str) -> str:
+    """The engine knows "open" and a set of closed statuses; ours are mapped onto them."""
+    if status in OPEN_DEBT_STATUSES:
+        return "open"
+    return status if status in CLOSED_DEBT_STATUSES else "closed"
+
+
+def contact_point_info(cp: ContactPoint) -> ContactPointInfo:
+    return ContactPointInfo(
+        id=cp.pk,
+        kind=cp.kind,
+        value=cp.value,
+        owner=cp.owner,
+        relationship=cp.relationship,
+        is_employer_provided=cp.is_employer_provided,
+        wrong_number=cp.wrong_number,
+        is_verified=cp.is_verified,
+    )
+
+
+def weekly_windows_for_engine(raw: Iterable[object]) -> tuple[tuple[int, str, str], ...]:
+    """Stored windows are `{"weekday","start","end"}` dicts (or 3-item lists)."""
+    windows: list[tuple[int, str, str]] = []
+    for w in raw or ():
+        if isinstance(w, dict):
+            windows.append((int(w["weekday"]), str(w["start"]), str(w["end"])))
+        else:
+            weekday, start, end = w  # type: ignore[misc]
+            windows.append((int(weekday), str(start), str(end)))
+    return tuple(windows)
+
+
+def _m2m_ids(through: type, owner_field: str, filters: dict[str, object]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for owner_id, debt_id in through.objects.filter(**filters).values_list(
+        f"{owner_field}_id", "debt_id"
+    ):
+        out[owner_id].add(debt_id)
+    return out
+
+
+def snapshots_load(
+    *, debtors: Sequence[Debtor], since: datetime, until: datetime | None = None
+) -> dict[int, DebtorSnapshot]:
+    """Snapshots of `debtors` with their ledger from `since` (to `until` when given)."""
+    snaps = {d.pk: DebtorSnapshot(debtor=d) for d in debtors}
+    ids = list(snaps)
+    if not ids:
+        return snaps
+
+    for cp in ContactPoint.objects.filter(debtor_id__in=ids).order_by("id"):
+        snaps[cp.debtor_id].contact_points[cp.pk] = contact_point_info(cp)
+
+    for debt_id, debtor_id, creditor, product, status in (
+        Debt.objects.filter(debtor_id__in=ids)
+        .order_by("id")
+        .values_list("id", "debtor_id", "creditor", "product", "status")
+    ):
+        snaps[debtor_id].debts[debt_id] = DebtInfo(
+            id=debt_id, creditor=creditor, product=product, status=debt_status_for_engine(status)
+        )
+
+    attempt_filter: dict[str, object] = {"debtor_id__in": ids, "occurred_at__gte": since}
+    if until is not None:
+        attempt_filter["occurred_at__lte"] = until
+    through_filter = {f"contactattempt__{k}": v for k, v in attempt_filter.items()}
+    debts_by_attempt = _m2m_ids(ContactAttempt.debts.through, "contactattempt", through_filter)
+    discussed_by_attempt = _m2m_ids(
+        ContactAttempt.debts_discussed.through, "contactattempt", through_filter
+    )
+    for row in (
+        ContactAttempt.objects.filter(**attempt_filter)
+        .order_by("occurred_at", "id")
+        .values_list(
+            "id",
+            "debtor_id",
+            "occurred_at",
+            "channel",
+            "direction",
+            "outcome",
+            "contact_point_id",
+            "person",
+            "source",
+        )
+    ):
+        attempt_id, debtor_id, occurred_at, channel, direction, outcome, cp_id, person, src = row
+        snaps[debtor_id].ledger.append(
+            LedgerEntry(
+                id=attempt_id,
+                occurred_at=occurred_at,
+                channel=channel,
+                direction=direction,
+                outcome=outcome or None,
+                contact_point_id=cp_id,
+                person=person or "debtor",
+                debt_ids=frozenset(debts_by_attempt.get(attempt_id, ())),
+                debts_discussed=frozenset(discussed_by_attempt.get(attempt_id, ())),
+                source=src,
+            )
+        )
+
+    restriction_debts = _m2m_ids(
+        ContactRestriction.debts.through,
+        "contactrestriction",
+        {"contactrestriction__debtor_id__in": ids},
+    )
+    for r in ContactRestriction.objects.filter(debtor_id__in=ids).order_by("effective_at", "id"):
+        snaps[r.debtor_id].restrictions.append(
+            RestrictionInfo(
+                id=r.pk,
+                kind=r.kind,
+                effective_at=r.effective_at,
+                ends_at=r.ends_at,
+                channel=r.channel or None,
+                contact_point_id=r.contact_point_id,
+                debt_ids=frozenset(restriction_debts.get(r.pk, ())),
+                weekly_windows=weekly_windows_for_engine(r.weekly_windows),
+            )
+        )
+
+    consent_debts = _m2m_ids(Consent.debts.through, "consent", {"consent__debtor_id__in": ids})
+    for c in Consent.objects.filter(debtor_id__in=ids).order_by("given_at", "id"):
+        snap = snaps[c.debtor_id]
+        # A revocation ends the consent like an earlier expiry would.
+        ends = [t for t in (c.expires_at, c.revoked_at) if t is not None]
+        expires_at = min(ends) if ends else None
+        if expires_at is not None and expires_at <= c.given_at:
+            continue  # revoked before it ever took effect
+        person = "debtor"
+        if c.contact_point_id is not None:
+            cp_info = snap.contact_points.get(c.contact_point_id)
+            if cp_info is not None:
+                person = cp_info.person
+        snap.consents.append(
+            ConsentInfo(
+                id=c.pk,
+                kind=c.kind,
+                given_at=c.given_at,
+                expires_at=expires_at,
+                debt_ids=frozenset(consent_debts.get(c.pk, ())),
+                contact_point_id=c.contact_point_id,
+                person=person,
+            )
+        )
+    return snaps
+
+
+def person_zones(snap: DebtorSnapshot, cp: ContactPointInfo) -> tuple[ZoneSource, ...]:
+    """Plausible zones of the person reached at `cp` (Reg F comment 6(b)(1)(i)-2).
+
+    The debtor: a verified zone on the debtor, every phone of theirs not known to be wrong,
+    and the address region. A third party: their own number only (else the country).
+    """
+    debtor = snap.debtor
+    if cp.owner != "debtor":
+        phones = [cp.value] if cp.kind in PHONE_KINDS else []
+        return resolve_zones(
+            override=None, override_verified=False, phones=phones, country=debtor.country, region=""
+        )
+    phones = [
+        p.value
+        for p in snap.contact_points.values()
+        if p.owner == "debtor" and p.kind in PHONE_KINDS and not p.wrong_number
+    ]
+    return resolve_zones(
+        override=debtor.timezone or None,
+        override_verified=bool(debtor.timezone),
+        phones=phones,
+        country=debtor.country,
+        region=debtor.region,
+    )
+
+
+def context_build(
+    *,
+    snap: DebtorSnapshot,
+    contact_point_id: int,
+    channel: str,
+    debt_ids: frozenset[int],
+    at: datetime,
+    house: HouseSettings,
+    purpose: str = "collection",
+    ledger: Sequence[LedgerEntry] | None = None,
+) -> OutreachContext:
+    """The engine's context for one outreach; `ledger` overrides the snapshot's (imports)."""
+    cp = snap.contact_points[contact_point_id]
+    window_start = at - timedelta(days=LEDGER_DAYS)
+    entries = tuple(
+        e
+        for e in (snap.ledger if ledger is None else ledger)
+        if window_start <= e.occurred_at <= at
+    )
+    return OutreachContext(
+        at=at,
+        channel=channel,
+        contact_point=cp,
+        debtor_country=snap.debtor.country,
+        outreach_debt_ids=debt_ids,
+        debts=tuple(snap.debts.values()),
+        debtor_region=snap.debtor.region,
+        debtor_city=snap.debtor.city,
+        debtor_deceased=snap.debtor.deceased,
+        zones=person_zones(snap, cp),
+        contact_points=tuple(snap.contact_points.values()),
+        ledger=entries,
+        restrictions=tuple(snap.restrictions),
+        consents=tuple(snap.consents),
+        house=house,
+        purpose=purpose,
+    )
