@@ -1,0 +1,284 @@
+"""Portfolio figures: buckets, roll rates, recovery curves, reminder outcomes, strategies.
+
+Roll rates read each debt's bucket at month ends from its recorded history (simple-history's
+`Debt.history`): no snapshot table to keep in step, one grouped query per pair of months.
+Debts created without history rows (bulk seeds) have no past bucket and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from accounts.models import User
+from collections_app.models import Bucket, Debt, Outcome, Payment, PromiseToPay, Reminder
+from collections_app.models.case import OPEN_CASE_STATUSES
+from collections_app.models.debt import OPEN_DEBT_STATUSES
+from manager.models import CaseStrategy
+
+from .common import DateRange, cases_for, ratio
+from .team import ZERO, payments_net
+
+BUCKETS = [b.value for b in Bucket]
+BUCKET_RANK = {b: i for i, b in enumerate(BUCKETS)}
+
+
+@dataclass
+class BucketRow:
+    bucket: str
+    cases: int = 0
+    debts: int = 0
+    balance: Decimal = ZERO
+
+
+def buckets(*, user: User, team_id: int | None = None) -> list[BucketRow]:
+    """Open cases and open balance by delinquency bucket. A case counts in each bucket one of
+    its debts is in; the balance is each open debt's, once."""
+    open_cases = cases_for(user, team_id=team_id).filter(status__in=OPEN_CASE_STATUSES)
+    rows = {b: BucketRow(bucket=b) for b in BUCKETS}
+    for r in (
+        open_cases.filter(debts__status__in=OPEN_DEBT_STATUSES)
+        .values("debts__bucket")
+        .annotate(n=Count("id", distinct=True))
+    ):
+        rows[r["debts__bucket"]].cases = r["n"]
+    in_open_case = open_cases.filter(debts=OuterRef("pk"))
+    for r in (
+        Debt.objects.filter(Exists(in_open_case), status__in=OPEN_DEBT_STATUSES)
+        .values("bucket")
+        .annotate(n=Count("id"), balance=Sum("balance"))
+    ):
+        rows[r["bucket"]].debts = r["n"]
+        rows[r["bucket"]].balance = r["balance"] or ZERO
+    return list(rows.values())
+
+
+def month_ends(*, last_day: date, count: int) -> list[date]:
+    """The last `count` month ends strictly before the month of `last_day`, oldest first."""
+    ends = []
+    day = last_day.replace(day=1) - timedelta(days=1)
+    for _ in range(count):
+        ends.append(day)
+        day = day.replace(day=1) - timedelta(days=1)
+    return list(reversed(ends))
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass
+class RollRow:
+    month: date  # the month end the debts are counted at
+    bucket: str
+    debts: int
+    rolled: int  # to a worse bucket by the next month end
+    stayed: int
+    cured: int  # to a better bucket
+
+    @property
+    def roll_rate(self) -> Decimal | None:
+        return ratio(self.rolled, self.debts)
+
+    @property
+    def cure_rate(self) -> Decimal | None:
+        return ratio(self.cured, self.debts)
+
+
+def bucket_at(day: date) -> Subquery:
+    history = Debt.history.model.objects.filter(
+        id=OuterRef("pk"), history_date__lt=_end_of(day)
+    ).order_by("-history_date", "-history_id")
+    return Subquery(history.values("bucket")[:1])
+
+
+def roll_rates(
+    *, user: User, last_day: date, months: int = 6, team_id: int | None = None
+) -> list[RollRow]:
+    """For each pair of consecutive month ends: from each bucket, how many debts rolled to a
+    worse bucket, stayed, or cured. Debts of the user's visible cases."""
+    ends = month_ends(last_day=last_day, count=months)
+    visible = Debt.objects.filter(
+        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
+    )
+    out: list[RollRow] = []
+    for start, end in pairwise(ends):
+        counts: dict[str, RollRow] = {}
+        for r in (
+            visible.annotate(b_from=bucket_at(start), b_to=bucket_at(end))
+            .filter(b_from__isnull=False, b_to__isnull=False)
+            .exclude(b_from=Bucket.CURRENT)
+            .values("b_from", "b_to")
+            .annotate(n=Count("id"))
+        ):
+            row = counts.setdefault(
+                r["b_from"],
+                RollRow(month=start, bucket=r["b_from"], debts=0, rolled=0, stayed=0, cured=0),
+            )
+            row.debts += r["n"]
+            step = BUCKET_RANK[r["b_to"]] - BUCKET_RANK[r["b_from"]]
+            if step > 0:
+                row.rolled += r["n"]
+            elif step == 0:
+                row.stayed += r["n"]
+            else:
+                row.cured += r["n"]
+        out.extend(sorted(counts.values(), key=lambda row: BUCKET_RANK[row.bucket]))
+    return out
+
+
+@dataclass
+class RecoveryCurve:
+    placed_month: date
+    placed_principal: Decimal
+    cumulative: list[Decimal]  # collected by the end of month k after placement (k = 0..)
+
+    @property
+    def cumulative_pct(self) -> list[Decimal | None]:
+        return [ratio(v, self.placed_principal) for v in self.cumulative]
+
+
+def _months_between(a: date, b: date) -> int:
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def recovery_curves(
+    *, user: User, last_day: date, months: int = 12, team_id: int | None = None
+) -> list[RecoveryCurve]:
+    """Payments cumulated by months since the debt was placed, per placement month, as a share
+    of the principal placed that month."""
+    first = last_day.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    since = datetime.combine(first, time.min, tzinfo=UTC)
+    until = _end_of(last_day)
+    visible = Debt.objects.filter(
+        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
+    )
+    placed = {
+        r["m"].date() if isinstance(r["m"], datetime) else r["m"]: r["principal"] or ZERO
+        for r in visible.filter(placed_at__gte=since, placed_at__lt=until)
+        .annotate(m=TruncMonth("placed_at"))
+        .values("m")
+        .annotate(principal=Sum("principal"))
+    }
+    paid: dict[date, dict[int, Decimal]] = {m: {} for m in placed}
+    for r in (
+        Payment.objects.filter(
+            debt__in=visible, debt__placed_at__gte=since, debt__placed_at__lt=until
+        )
+        .filter(received_at__lt=until)
+        .annotate(pm=TruncMonth("debt__placed_at"), rm=TruncMonth("received_at"))
+        .values("pm", "rm")
+        .annotate(net=payments_net())
+    ):
+        pm = r["pm"].date() if isinstance(r["pm"], datetime) else r["pm"]
+        rm = r["rm"].date() if isinstance(r["rm"], datetime) else r["rm"]
+        k = max(_months_between(pm, rm), 0)
+        paid.setdefault(pm, {})[k] = paid.get(pm, {}).get(k, ZERO) + r["net"]
+    curves = []
+    for month in sorted(placed):
+        horizon = _months_between(month, last_day)
+        running = ZERO
+        cumulative = []
+        for k in range(horizon + 1):
+            running += paid.get(month, {}).get(k, ZERO)
+            cumulative.append(running)
+        curves.append(
+            RecoveryCurve(placed_month=month, placed_principal=placed[month], cumulative=cumulative)
+        )
+    return curves
+
+
+def reminder_outcomes(
+    *, user: User, period: DateRange, team_id: int | None = None
+) -> dict[str, int]:
+    """Reminders due in the range, by status."""
+    cases = cases_for(user, team_id=team_id)
+    counts = {
+        r["status"]: r["n"]
+        for r in Reminder.objects.filter(period.q("due_at"), case__in=cases)
+        .values("status")
+        .annotate(n=Count("id"))
+    }
+    return dict(sorted(counts.items()))
+
+
+@dataclass
+class ArmRow:
+    strategy_id: int
+    strategy: str
+    arm: str
+    cases: int = 0
+    attempts: int = 0
+    rpc: int = 0
+    promises: int = 0
+    collected: Decimal = ZERO
+
+    @property
+    def contact_rate(self) -> Decimal | None:
+        return ratio(self.rpc, self.attempts)
+
+    @property
+    def collected_per_case(self) -> Decimal | None:
+        if not self.cases:
+            return None
+        return (self.collected / self.cases).quantize(Decimal("0.01"))
+
+
+def strategy_comparison(
+    *, user: User, period: DateRange, team_id: int | None = None
+) -> list[ArmRow]:
+    """Champion against challenger for each strategy: the same figures for both arms."""
+    cases = cases_for(user, team_id=team_id)
+    rows: dict[tuple[int, str], ArmRow] = {}
+    for r in (
+        CaseStrategy.objects.filter(case__in=cases)
+        .values("strategy_id", "strategy__name", "arm")
+        .annotate(n=Count("id"))
+        .order_by("strategy__name", "arm")
+    ):
+        rows[(r["strategy_id"], r["arm"])] = ArmRow(
+            strategy_id=r["strategy_id"], strategy=r["strategy__name"], arm=r["arm"], cases=r["n"]
+        )
+    if not rows:
+        return []
+    key_s, key_a = "case__strategy_assignment__strategy_id", "case__strategy_assignment__arm"
+    from collections_app.models import ContactAttempt
+
+    for r in (
+        ContactAttempt.objects.filter(period.q("occurred_at"), case__in=cases)
+        .exclude(**{f"{key_s}__isnull": True})
+        .values(key_s, key_a)
+        .annotate(
+            n=Count("id"),
+            rpc=Count("id", filter=Q(outcome=Outcome.CONVERSATION, person="debtor")),
+        )
+    ):
+        row = rows.get((r[key_s], r[key_a]))
+        if row:
+            row.attempts, row.rpc = r["n"], r["rpc"]
+    for r in (
+        PromiseToPay.objects.filter(period.q("created_at"), case__in=cases)
+        .exclude(**{f"{key_s}__isnull": True})
+        .values(key_s, key_a)
+        .annotate(n=Count("id"))
+    ):
+        row = rows.get((r[key_s], r[key_a]))
+        if row:
+            row.promises = r["n"]
+    for r in (
+        Payment.objects.filter(period.q("received_at"), case__in=cases)
+        .exclude(**{f"{key_s}__isnull": True})
+        .values(key_s, key_a)
+        .annotate(net=Coalesce(payments_net(), ZERO))
+    ):
+        row = rows.get((r[key_s], r[key_a]))
+        if row:
+            row.collected = r["net"]
+    return list(rows.values())
