@@ -6,6 +6,7 @@ file under var/, a file-system Celery broker and console/file message backends, 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -191,6 +192,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "collections_app.tasks.heartbeat", "schedule": 60.0},
     "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
+    "scores-recompute": {
+        "task": "manager.tasks.scores_recompute",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "cases-allocate": {"task": "manager.tasks.cases_allocate_all", "schedule": 900.0},
+    "cases-rotate": {
+        "task": "manager.tasks.cases_rotate_all",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # --- Messaging --------------------------------------------------------------------------------
