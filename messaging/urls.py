@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "messaging"
-urlpatterns: list = []
+urlpatterns = [
+    path("reminders/", views.reminders_overview, name="reminders"),
+]
