@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.urls import path
+
+from compliance.api import (
+    ComplianceCheckView,
+    DebtorConsentsView,
+    DebtorRestrictionsView,
+    EligibilityView,
+)
+
+urlpatterns = [
+    path(
+        "debtors/<int:debtor_id>/restrictions/",
+        DebtorRestrictionsView.as_view(),
+        name="api-debtor-restrictions",
+    ),
+    path(
+        "debtors/<int:debtor_id>/consents/",
+        DebtorConsentsView.as_view(),
+        name="api-debtor-consents",
+    ),
+    path("compliance/check/", ComplianceCheckView.as_view(), name="api-compliance-check"),
+    path("compliance/eligibility/", EligibilityView.as_view(), name="api-compliance-eligibility"),
+]
