@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Team, User
+from .models import AuthEvent, Team, User
 
 
 @admin.register(User)
@@ -33,3 +34,23 @@ class CollectionsUserAdmin(UserAdmin, SimpleHistoryAdmin):
 class TeamAdmin(SimpleHistoryAdmin):
     list_display = ["name", "manager", "case_capacity"]
     search_fields = ["name"]
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    """The authentication log: read-only, nobody edits or deletes history."""
+
+    list_display = ["at", "kind", "username", "user", "ip", "user_agent"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

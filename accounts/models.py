@@ -103,3 +103,49 @@ class User(AbstractUser):
     def can_write(self) -> bool:
         """Auditors read; they never change anything."""
         return self.is_active and not self.is_auditor
+
+
+class AuthEventKind(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGOUT = "logout", _("Logged out")
+    LOGIN_FAILED = "login_failed", _("Failed log-in")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    OTP_ENROLLED = "otp_enrolled", _("Authenticator enrolled")
+    OTP_VERIFIED = "otp_verified", _("Second factor verified")
+    OTP_FAILED = "otp_failed", _("Second factor refused")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    IDLE_TIMEOUT = "idle_timeout", _("Session ended after inactivity")
+
+
+class AuthEvent(models.Model):
+    """Append-only record of authentication events (ASVS V7: who, what, when, from where).
+
+    The username is kept as typed (truncated) so failures for unknown users are visible too;
+    a password never reaches this table.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="auth_events",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=AuthEventKind.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AuthEventKind.values), name="auth_event_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
