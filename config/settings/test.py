@@ -19,3 +19,8 @@ CELERY_BEAT_SCHEDULE = {}
 # Unit tests never need a broker; integration tests start a real worker against REDIS_URL.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Security features that would make unrelated tests depend on timing are off here; the tests
+# in tests/security and tests/accounts switch them on with override_settings.
+SESSION_IDLE_TIMEOUT = 0
+TWO_FACTOR_REQUIRED_ROLES: list[str] = []
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"token": "10000/min", "compliance": "100000/min"}
