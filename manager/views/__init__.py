@@ -1,0 +1,40 @@
+"""Pages of the manager workspace (managers: their teams; admins: every team; others: 404)."""
+
+from .approvals import approvals, escalation_decide_view, plan_decide_view
+from .cases import (
+    case_list,
+    case_score,
+    cases_allocate_view,
+    cases_reassign_view,
+    cases_rotate_view,
+)
+from .dashboard import dashboard, dashboard_csv
+from .escalations import (
+    agency_place_view,
+    agency_recall_view,
+    case_escalation,
+    escalations,
+    legal_open_view,
+    legal_step_view,
+)
+from .incentives import incentives
+
+__all__ = [
+    "agency_place_view",
+    "agency_recall_view",
+    "approvals",
+    "case_escalation",
+    "case_list",
+    "case_score",
+    "cases_allocate_view",
+    "cases_reassign_view",
+    "cases_rotate_view",
+    "dashboard",
+    "dashboard_csv",
+    "escalation_decide_view",
+    "escalations",
+    "incentives",
+    "legal_open_view",
+    "legal_step_view",
+    "plan_decide_view",
+]

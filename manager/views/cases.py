@@ -1,0 +1,135 @@
+"""The filtered case list behind the dashboard's figures, bulk reassignment, allocation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import role_required
+from collections_app.models import Case
+from manager import selectors
+from manager.forms import CaseFilterForm, ReassignForm
+from manager.services.allocation import cases_allocate, cases_reassign, cases_rotate
+
+from .common import error_text, team_param
+
+PAGE_SIZE = 50
+
+
+def _back(request: HttpRequest) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return reverse("manager:cases")
+
+
+@role_required("manager", "admin")
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    period = form.period(timezone.localdate())
+    team_id = team_param(request)
+    qs = selectors.case_list(
+        user=request.user, filters=form.filters(), period=period, team_id=team_id
+    )
+    page = Paginator(selectors.case_rows(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    collectors = selectors.collectors_for(request.user, team_id=team_id)
+    return render(
+        request,
+        "manager/cases.html",
+        {
+            "form": form,
+            "period": period,
+            "page": page,
+            "collectors": collectors,
+            "reassign_form": ReassignForm(collectors=collectors),
+            "teams": selectors.teams_for(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_POST
+@role_required("manager", "admin")
+def cases_reassign_view(request: HttpRequest) -> HttpResponse:
+    collectors = selectors.collectors_for(request.user)
+    form = ReassignForm(request.POST, collectors=collectors)
+    if not form.is_valid():
+        messages.error(request, _("Choose cases, a collector and a reason."))
+        return redirect(_back(request))
+    try:
+        n = cases_reassign(
+            case_ids=form.cleaned_data["cases"],
+            to_user=form.cleaned_data["to_user"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request, ngettext("%(n)d case reassigned.", "%(n)d cases reassigned.", n) % {"n": n}
+        )
+    return redirect(_back(request))
+
+
+@require_POST
+@role_required("manager", "admin")
+def cases_allocate_view(request: HttpRequest) -> HttpResponse:
+    team = get_object_or_404(selectors.teams_for(request.user), pk=request.POST.get("team"))
+    result = cases_allocate(team_id=team.pk, actor=request.user)
+    messages.success(
+        request,
+        _(
+            "%(assigned)d cases allocated; %(left)d could not be (no matching collector "
+            "with free capacity)."
+        )
+        % {"assigned": len(result.assigned), "left": len(result.unassigned)},
+    )
+    return redirect(_back(request))
+
+
+@require_POST
+@role_required("manager", "admin")
+def cases_rotate_view(request: HttpRequest) -> HttpResponse:
+    team = get_object_or_404(selectors.teams_for(request.user), pk=request.POST.get("team"))
+    result = cases_rotate(team_id=team.pk, actor=request.user)
+    messages.success(
+        request,
+        _("%(moved)d cases rotated to another collector.") % {"moved": len(result.assigned)},
+    )
+    return redirect(_back(request))
+
+
+@role_required("manager", "admin")
+def case_score(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The scorecard of the case's debtor, factor by factor, and the strategy in force."""
+    from manager.services.scoring import FACTOR_LABELS, strategy_for_case
+
+    case = get_object_or_404(
+        Case.objects.visible_to(request.user).select_related("debtor__scorecard", "assigned_to"),
+        pk=case_id,
+    )
+    scorecard = getattr(case.debtor, "scorecard", None)
+    factors = [
+        {**f, "label": FACTOR_LABELS.get(str(f["factor"]), f["factor"])}
+        for f in (scorecard.factors if scorecard else [])
+    ]
+    return render(
+        request,
+        "manager/case_score.html",
+        {
+            "case": case,
+            "scorecard": scorecard,
+            "factors": factors,
+            "strategy": strategy_for_case(case_id=case.pk),
+        },
+    )

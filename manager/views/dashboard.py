@@ -1,0 +1,198 @@
+"""The team dashboard and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import role_required
+from manager import selectors
+from manager.forms import PeriodForm
+
+from .common import team_param
+
+
+def _drill(base: dict[str, str], **params: object) -> str:
+    query = {**base, **{k: str(v) for k, v in params.items() if v not in (None, "")}}
+    return f"{reverse('manager:cases')}?{urlencode(query)}"
+
+
+def _context(request: HttpRequest) -> dict[str, object]:
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    period = form.period(today)
+    team_id = team_param(request)
+    user = request.user
+    rows = selectors.team_figures(user=user, period=period, today=today, team_id=team_id)
+    base = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if team_id:
+        base["team"] = str(team_id)
+    for row in rows:
+        c = row.collector.pk
+        row.extra = {
+            m: _drill(base, collector=c, metric=m)
+            for m in (
+                "active",
+                "attempts",
+                "rpc",
+                "promises",
+                "kept",
+                "broken",
+                "collected",
+                "blocked",
+                "flagged",
+            )
+        }
+    buckets = selectors.buckets(user=user, team_id=team_id)
+    bucket_links = {b.bucket: _drill(base, bucket=b.bucket, status="open") for b in buckets}
+    for b in buckets:
+        b.link = bucket_links[b.bucket]  # type: ignore[attr-defined]
+    rolls = selectors.roll_rates(user=user, last_day=period.end, team_id=team_id)
+    curves = selectors.recovery_curves(user=user, last_day=period.end, team_id=team_id)
+    reminders = selectors.reminder_outcomes(user=user, period=period, team_id=team_id)
+    arms = selectors.strategy_comparison(user=user, period=period, team_id=team_id)
+    for arm in arms:
+        arm.link = _drill(base, strategy=arm.strategy_id, arm=arm.arm)  # type: ignore[attr-defined]
+    chart = {
+        "collectors": {
+            "labels": [r.collector.get_username() for r in rows],
+            "collected": [float(r.collected) for r in rows],
+            "target": [float(r.target) for r in rows],
+            "active": [r.active_cases for r in rows],
+            "capacity": [r.capacity for r in rows],
+            "links": [r.extra["collected"] for r in rows],
+            "label_collected": _("Collected"),
+            "label_target": _("Target (prorated)"),
+        },
+        "buckets": {
+            "labels": [b.bucket for b in buckets],
+            "balance": [float(b.balance) for b in buckets],
+            "cases": [b.cases for b in buckets],
+            "links": [bucket_links[b.bucket] for b in buckets],
+            "label_balance": _("Open balance"),
+            "label_cases": _("Cases"),
+        },
+        "recovery": {
+            "series": [
+                {
+                    "label": c.placed_month.strftime("%Y-%m"),
+                    "data": [float(p) if p is not None else None for p in c.cumulative_pct],
+                }
+                for c in curves
+            ],
+            "label_x": _("Months since placement"),
+            "label_y": _("Collected, % of principal"),
+        },
+        "reminders": {
+            "labels": list(reminders),
+            "counts": list(reminders.values()),
+            "links": [_drill(base, metric="reminders", reminder_status=s) for s in reminders],
+        },
+    }
+    return {
+        "form": form,
+        "period": period,
+        "rows": rows,
+        "totals": selectors.team_totals(rows),
+        "buckets": buckets,
+        "rolls": rolls,
+        "curves": curves,
+        "reminders": [
+            (s, n, _drill(base, metric="reminders", reminder_status=s))
+            for s, n in reminders.items()
+        ],
+        "arms": arms,
+        "chart": chart,
+        "teams": selectors.teams_for(user),
+        "team_id": team_id,
+        "csv_query": urlencode(base),
+        "unassigned_link": _drill(base, collector="none", status="open"),
+    }
+
+
+@role_required("manager", "admin")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "manager/dashboard.html", _context(request))
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Neutralise spreadsheet formulas (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@role_required("manager", "admin")
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    period = form.period(today)
+    rows = selectors.team_figures(
+        user=request.user, period=period, today=today, team_id=team_param(request)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"team-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Collector"),
+            _("Team"),
+            _("Active cases"),
+            _("Capacity"),
+            _("Attempts today"),
+            _("Right-party contacts today"),
+            _("Attempts this week"),
+            _("Right-party contacts this week"),
+            _("Attempts"),
+            _("Right-party contacts"),
+            _("Contact rate %"),
+            _("Promises"),
+            _("Promise rate %"),
+            _("Amount promised"),
+            _("Promises kept"),
+            _("Promises broken"),
+            _("Kept rate %"),
+            _("Collected"),
+            _("Target (prorated)"),
+            _("Target %"),
+            _("Compliance blocks"),
+            _("Flagged attempts"),
+        ]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.collector.get_username(),
+                    r.collector.team,
+                    r.active_cases,
+                    r.capacity,
+                    r.attempts_today,
+                    r.rpc_today,
+                    r.attempts_week,
+                    r.rpc_week,
+                    r.attempts,
+                    r.rpc,
+                    r.contact_rate,
+                    r.promises,
+                    r.promise_rate,
+                    r.promised_amount,
+                    r.promises_kept,
+                    r.promises_broken,
+                    r.kept_rate,
+                    r.collected,
+                    r.target,
+                    r.target_pct,
+                    r.blocks,
+                    r.flagged,
+                )
+            ]
+        )
+    return response
