@@ -29,7 +29,7 @@ class _Echo:
         return value
 
 
-def _reason_codes(why: Any) -> str:
+def reason_codes(why: Any) -> str:
     if not why:
         return ""
     if isinstance(why, list):
@@ -75,7 +75,7 @@ def history_values(row: dict[str, Any]) -> list[Any]:
         row["actor_name"] or "",
         "yes" if row["is_flagged"] else "",
         row["decision_ref"] or "",
-        _reason_codes(row["why"]),
+        reason_codes(row["why"]),
         row["row_id"],
     ]
 
