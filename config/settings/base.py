@@ -232,6 +232,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "collections_app.tasks.heartbeat", "schedule": 60.0},
+    "audit-chain-seal": {"task": "audit.tasks.chain_seal", "schedule": 60.0},
+    "audit-retention-purge": {"task": "audit.tasks.retention_purge", "schedule": 86400.0},
     "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
     "scores-recompute": {
         "task": "manager.tasks.scores_recompute",
