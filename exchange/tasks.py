@@ -1,0 +1,11 @@
+"""Celery jobs of the exchange app: thin, they take ids and call one service."""
+
+from celery import shared_task
+
+from exchange.services.batches import batch_run
+
+
+@shared_task(name="exchange.tasks.import_run")
+def import_run(batch_id: int) -> None:
+    """Run one import batch; a second delivery of the same id does nothing (the claim)."""
+    batch_run(batch_id=batch_id)
