@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +65,9 @@ def cases_reassign_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose cases, a collector and a reason."))
         return redirect(_back(request))
+    ids = set(form.cleaned_data["cases"])
+    if Case.objects.visible_to(request.user).filter(pk__in=ids).count() != len(ids):
+        raise Http404  # a case outside the manager's teams: reveal nothing
     try:
         n = cases_reassign(
             case_ids=form.cleaned_data["cases"],
