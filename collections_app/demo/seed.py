@@ -1,0 +1,196 @@
+"""`demo_seed`: the whole demo, in chunks, idempotent."""
+
+from __future__ import annotations
+
+import random
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from collections_app.models import Case, Debt
+from compliance.engine import evaluate
+
+from .generate import CaseMaker, CaseSpec, money
+from .history import HistoryMaker, Planned, _BaseContext
+from .people import demo_staff_ensure
+from .rows import MODELS, IdAllocator, Rows
+from .work import WorkMaker
+from .writer import CopyWriter, OrmWriter
+
+DEMO_MARKER = "DEMO-"  # every demo debt's account number starts with it
+EVALUATE_UP_TO = 5000  # cases: above this the history is trusted by construction
+DEFAULT_CHUNK = 2000
+
+
+@dataclass
+class SeedResult:
+    seeded: bool
+    message: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def demo_data_exists() -> bool:
+    return Debt.objects.filter(account_number__startswith=DEMO_MARKER).exists()
+
+
+def demo_seed(
+    *,
+    cases: int = 200,
+    seed: int = 2026,
+    now: datetime | None = None,
+    if_empty: bool = False,
+    method: str = "auto",
+    evaluate_each: bool | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Callable[[str], None] | None = None,
+) -> SeedResult:
+    """Create the demo teams, users and `cases` cases with their whole story.
+
+    Idempotent: users and teams that exist are kept as they are, and when demo debts exist
+    (account numbers starting with DEMO-) no case data is added. `if_empty` does nothing at all
+    when any case exists. `method`: "orm" (bulk_create, with history rows), "copy" (PostgreSQL
+    COPY) or "auto" (COPY on PostgreSQL above EVALUATE_UP_TO cases, else the ORM).
+    """
+    started = clock.monotonic()
+    say = progress or (lambda _msg: None)
+    if if_empty and Case.objects.exists():
+        return SeedResult(False, "Cases exist already: nothing seeded.")
+    staff, staff_created = demo_staff_ensure()
+    if demo_data_exists():
+        return SeedResult(
+            False,
+            f"Demo data exists already: nothing seeded ({staff_created} users/teams added).",
+        )
+    if cases < 1:
+        raise ValueError("cases must be at least 1")
+    now = (now or timezone.now()).replace(microsecond=0)
+    evaluate_each = cases <= EVALUATE_UP_TO if evaluate_each is None else evaluate_each
+    if method == "auto":
+        method = "copy" if connection.vendor == "postgresql" and cases > EVALUATE_UP_TO else "orm"
+    if method == "copy" and connection.vendor != "postgresql":
+        raise ValueError("COPY needs PostgreSQL")
+    writer = CopyWriter() if method == "copy" else OrmWriter()
+    rng = random.Random(seed)
+    ids = IdAllocator()
+    case_maker = CaseMaker(rng=rng, now=now, ids=ids, staff=staff, seed=seed)
+    history = HistoryMaker(rng=rng, ids=ids, evaluate_each=evaluate_each, now=now)
+    work = WorkMaker(rng=rng, now=now, ids=ids, staff=staff)
+    counts: dict[str, int] = dict.fromkeys(MODELS, 0)
+    for start in range(0, cases, chunk_size):
+        rows = Rows()
+        specs: list[CaseSpec] = []
+        for index in range(start, min(cases, start + chunk_size)):
+            spec = case_maker.build(rows, index)
+            attempts = history.write(rows, spec, history.plan(spec))
+            work.build(rows, spec, attempts)
+            specs.append(spec)
+        if start == 0:
+            for channel in ("sms", "email"):
+                reminder_due_now(rows, specs, channel=channel, now=now, makers=(case_maker, work))
+        with transaction.atomic():
+            writer.write(rows)
+        for label, data in rows.tables.items():
+            counts[label] += len(data)
+        done = min(cases, start + chunk_size)
+        elapsed = clock.monotonic() - started
+        say(
+            f"{done}/{cases} cases, {counts['attempt']} attempts, "
+            f"{elapsed:.1f}s ({done / elapsed:.0f} cases/s)"
+        )
+    writer.finish()
+    seconds = clock.monotonic() - started
+    return SeedResult(
+        True,
+        f"Seeded {cases} cases ({method}, {'evaluated' if evaluate_each else 'by construction'})"
+        f" in {seconds:.1f}s.",
+        counts,
+        seconds,
+    )
+
+
+def _daytime(spec: CaseSpec, now: datetime) -> bool:
+    """Comfortably inside the permitted hours in every plausible zone of the debtor, so that a
+    worker picking the reminder up within minutes is still in time."""
+    latest = 21 if spec.country == "CN" else 20
+    return bool(spec.zones) and all(
+        9 <= now.astimezone(ZoneInfo(z.zone)).hour < latest for z in spec.zones
+    )
+
+
+def reminder_due_now(
+    rows: Rows,
+    specs: list[CaseSpec],
+    *,
+    channel: str,
+    now: datetime,
+    makers: tuple[CaseMaker, WorkMaker],
+) -> bool:
+    """One reminder due at the moment of the seed, on `channel`, to a debtor for whom it is
+    daytime now and whom the compliance engine lets us reach: `make run` shows it sent as soon
+    as the reminder worker runs."""
+    case_maker, work = makers
+    for spec in specs:
+        if spec.case["status"] not in ("promise_to_pay", "payment_plan", "active"):
+            continue
+        if spec.restrictions or not _daytime(spec, now):
+            continue
+        if any(r["case_id"] == spec.case["id"] for r in rows.tables.get("reminder", ())):
+            continue
+        cp = spec.cp("mobile" if channel == "sms" else "email")
+        if cp is None:
+            continue
+        if channel == "sms" and spec.country == "US":
+            case_maker.ensure_consent(rows, spec, "sms")
+        ctx = _BaseContext(spec).context(Planned(now, channel, "", cp), spec.ledger)
+        if not evaluate(ctx).allowed:
+            continue
+        promise, installment = spec.promise, spec.next_installment
+        if promise is None and installment is None:
+            promise = _promise_due_today(rows, spec, work, now)
+        work.reminder(
+            rows,
+            spec,
+            kind="promise_due" if promise else "installment_due_today",
+            channel=channel,
+            cp=cp,
+            due_at=now,
+            promise=promise,
+            installment=None if promise else installment,
+        )
+        return True
+    return False
+
+
+def _promise_due_today(rows: Rows, spec: CaseSpec, work: WorkMaker, now: datetime) -> dict:
+    debt = spec.debts[0]
+    today: date = now.astimezone(ZoneInfo(spec.zones[0].zone)).date()
+    amount = max(money(float(debt["balance"]) * 0.1), Decimal("1.00"))
+    promise = rows.add(
+        "promise",
+        {
+            "id": work.ids.take("promise"),
+            "case_id": spec.case["id"],
+            "debt_id": debt["id"],
+            "amount": amount,
+            "currency": debt["currency"],
+            "due_date": today,
+            "status": "pending",
+            "paid_amount": Decimal("0"),
+            "created_by_id": spec.collector_id,
+            "attempt_id": None,
+            "created_at": now - timedelta(days=3),
+            "resolved_at": None,
+        },
+    )
+    spec.promise = promise
+    return promise
+
+
+__all__ = ["DEMO_MARKER", "IdAllocator", "SeedResult", "demo_data_exists", "demo_seed"]
