@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.templatetags.tz import do_timezone
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -82,13 +83,16 @@ def zone_source_text(source: str) -> str:
 
 
 @register.filter
-def in_zone(value: datetime | None, zone: str) -> datetime | None:
+def in_zone(value: datetime | None, zone: str) -> datetime | str | None:
+    """The instant in `zone`, kept there by the date/time filters (which would otherwise
+    convert it back to the collector's zone)."""
     if value is None:
         return None
     try:
-        return value.astimezone(ZoneInfo(zone))
+        ZoneInfo(zone)
     except (KeyError, ValueError):
         return value
+    return do_timezone(value, zone)
 
 
 @register.filter

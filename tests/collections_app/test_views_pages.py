@@ -167,6 +167,7 @@ def test_case_page_shows_the_debtors_file(client, clock, case):
         "2019 sedan",
         "+15185550101",
         "America/New_York",
+        "11:00 Tue",  # the debtor's local time, not the server's
         "Conversation",
         "150.00",
         "Call",
