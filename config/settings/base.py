@@ -135,6 +135,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failures during a lockout do not extend it: the lock lifts AXES_COOLOFF_TIME after it began,
+# however long an attacker keeps guessing.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Never log or store what was typed in the password field.
 AXES_SENSITIVE_PARAMETERS = ["password", "otp", "code"]
 
