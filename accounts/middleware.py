@@ -15,7 +15,7 @@ from .models import AuthEventKind
 
 IDLE_SESSION_KEY = "accounts_last_seen"
 IDLE_RESOLUTION_SECONDS = 60
-OTP_URL_NAMES = frozenset({"otp-verify", "otp-setup", "logout", "set_language"})
+OTP_URL_NAMES = frozenset({"otp-verify", "otp-setup", "logout", "set_language", "api-token"})
 
 
 def two_factor_required(user: Any) -> bool:
@@ -56,13 +56,15 @@ class TwoFactorRequiredMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in OTP_URL_NAMES:
             return None
-        if not getattr(view_func, "login_required", True):
-            return None  # public views (health, schema) reveal nothing a session adds
         if request.path.startswith("/api/"):
+            # DRF views are marked login-not-required (DRF authenticates itself), so the API is
+            # checked by path: a half-authenticated session must not reach it.
             return JsonResponse(
                 {"detail": _("Two-factor verification is required for this session.")},
                 status=403,
             )
+        if not getattr(view_func, "login_required", True):
+            return None  # public pages (health) reveal nothing a session adds
         target = "otp-verify" if user_has_totp_device(user) else "otp-setup"
         response = redirect(target)
         next_url = request.get_full_path()

@@ -48,3 +48,17 @@ class IsRole(BasePermission):
             return False
         role = "admin" if user.is_superuser else user.role
         return role in self.roles
+
+
+# Roles that need identity numbers in full: managers (disputes, legal action, agency
+# placement), auditors (complaint and regulator inquiries) and administrators. Collectors see
+# the last four characters, enough to confirm a caller's identity.
+PII_FULL_ROLES = frozenset({"manager", "auditor", "admin"})
+
+
+def can_see_pii(user: Any) -> bool:
+    """Whether `user` may see national ids unmasked (pages, API, exports)."""
+    if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    role = "admin" if user.is_superuser else getattr(user, "role", "")
+    return role in PII_FULL_ROLES
