@@ -152,6 +152,8 @@ def placement_row_check(number: int, row: dict[str, str]) -> tuple[PlacementRow 
     national_id = c("national_id", lambda v: text_parse(v, max_length=64))
     contacts: list[tuple[str, str]] = []
     for kind in ("mobile", "landline", "work_phone"):
+        if country is None and not row.get(kind, "").strip().startswith("+"):
+            continue  # a national number is checked once the country is right
         value = c(kind, lambda v: phone_parse(v, country=country))
         if value:
             contacts.append((kind, value))
