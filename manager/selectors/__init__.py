@@ -10,6 +10,7 @@ from .portfolio import (
     reminder_outcomes,
     roll_rates,
     strategy_comparison,
+    unassigned_count,
 )
 from .team import CollectorFigures, team_figures, team_totals
 
@@ -38,4 +39,5 @@ __all__ = [
     "team_figures",
     "team_totals",
     "teams_for",
+    "unassigned_count",
 ]

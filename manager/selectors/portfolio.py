@@ -58,6 +58,14 @@ def buckets(*, user: User, team_id: int | None = None) -> list[BucketRow]:
     return list(rows.values())
 
 
+def unassigned_count(*, user: User, team_id: int | None = None) -> int:
+    return (
+        cases_for(user, team_id=team_id)
+        .filter(status__in=OPEN_CASE_STATUSES, assigned_to__isnull=True)
+        .count()
+    )
+
+
 def month_ends(*, last_day: date, count: int) -> list[date]:
     """The last `count` month ends strictly before the month of `last_day`, oldest first."""
     ends = []

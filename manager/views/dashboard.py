@@ -113,6 +113,8 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "team_id": team_id,
         "csv_query": urlencode(base),
         "unassigned_link": _drill(base, collector="none", status="open"),
+        "unassigned": selectors.unassigned_count(user=user, team_id=team_id),
+        "open_link": _drill(base, status="open"),
     }
 
 
