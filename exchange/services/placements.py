@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Team, User
 from collections_app.fields import blind_index
@@ -32,6 +33,7 @@ from collections_app.models.case import OPEN_CASE_STATUSES
 from compliance.engine.timezones import resolve_zones
 from exchange.models import ImportBatch, PlacementKey
 
+from .bulk import rows_insert
 from .fields import (
     CellError,
     choice_parse,
@@ -260,7 +262,7 @@ def placements_chunk_apply(
 
     # 2. Which debtor each row belongs to; new debtors are grouped by customer id in the file.
     row_debtor_id: dict[int, int | None] = {}
-    new_debtors: dict[Any, Debtor] = {}
+    new_debtors: dict[Any, dict[str, Any]] = {}
     row_new_key: dict[int, Any] = {}
     for r in rows:
         known = existing_debts.get((r.creditor, r.account_number))
@@ -271,17 +273,23 @@ def placements_chunk_apply(
         if debtor_id is None:
             group = (r.creditor, r.customer_id) if r.customer_id else ("row", r.number)
             row_new_key[r.number] = group
-            new_debtors[group] = Debtor(
+            new_debtors[group] = {
                 **r.debtor,
-                national_id=r.national_id,
-                national_id_index=blind_index(r.national_id) if r.national_id else "",
-            )
-    if new_debtors:
-        bulk_create_with_history(list(new_debtors.values()), Debtor, default_user=actor)
-        counts.debtors_created += len(new_debtors)
+                "national_id": r.national_id,
+                "national_id_index": blind_index(r.national_id) if r.national_id else "",
+            }
+    now = timezone.now()
+    new_debtor_ids = dict(
+        zip(
+            new_debtors,
+            rows_insert(Debtor, list(new_debtors.values()), actor=actor, now=now),
+            strict=True,
+        )
+    )
+    counts.debtors_created += len(new_debtors)
     for r in rows:
         if row_debtor_id[r.number] is None:
-            row_debtor_id[r.number] = new_debtors[row_new_key[r.number]].pk
+            row_debtor_id[r.number] = new_debtor_ids[row_new_key[r.number]]
 
     # 3. Existing debtors take the file's latest details (only rows that really differ).
     existing_ids = {row_debtor_id[r.number] for r in rows if r.number not in row_new_key}
@@ -310,7 +318,7 @@ def placements_chunk_apply(
                     debtor_id=row_debtor_id[r.number],
                 )
             )
-    PlacementKey.objects.bulk_create(new_keys)
+    PlacementKey.objects.bulk_create(new_keys, batch_size=1000)
 
     # 5. Contact points the debtor does not have yet.
     debtor_ids = set(row_debtor_id.values())
@@ -327,42 +335,37 @@ def placements_chunk_apply(
                 continue
             have.add(key)
             new_points.append(
-                ContactPoint(
-                    debtor_id=key[0],
-                    kind=kind,
-                    value=value,
-                    is_employer_provided=kind == "work_phone",
-                    timezones=_contact_timezones(kind, value, r.debtor),
-                )
+                {
+                    "debtor_id": key[0],
+                    "kind": kind,
+                    "value": value,
+                    "is_employer_provided": kind == "work_phone",
+                    "timezones": _contact_timezones(kind, value, r.debtor),
+                }
             )
-    if new_points:
-        bulk_create_with_history(new_points, ContactPoint, default_user=actor)
-        counts.contact_points_created += len(new_points)
+    rows_insert(ContactPoint, new_points, actor=actor, now=now)
+    counts.contact_points_created += len(new_points)
 
     # 6. Debts: new ones created, known ones updated where the file differs.
-    new_debts: list[tuple[PlacementRow, Debt]] = []
+    new_debts: list[dict[str, Any]] = []
     changed_debts: list[Debt] = []
     for r in rows:
         known = existing_debts.get((r.creditor, r.account_number))
         if known is None:
             new_debts.append(
-                (
-                    r,
-                    Debt(
-                        debtor_id=row_debtor_id[r.number],
-                        creditor=r.creditor,
-                        account_number=r.account_number,
-                        **r.debt,
-                    ),
-                )
+                {
+                    "debtor_id": row_debtor_id[r.number],
+                    "creditor": r.creditor,
+                    "account_number": r.account_number,
+                    **r.debt,
+                }
             )
         elif _changed(known, r.debt, DEBT_FIELDS):
             changed_debts.append(known)
         elif r.number not in row_new_key and row_debtor_id[r.number] not in changed_debtors:
             counts.rows_unchanged += 1
-    if new_debts:
-        bulk_create_with_history([d for _r, d in new_debts], Debt, default_user=actor)
-        counts.debts_created += len(new_debts)
+    new_debt_ids = rows_insert(Debt, new_debts, actor=actor, now=now)
+    counts.debts_created += len(new_debts)
     if changed_debts:
         bulk_update_with_history(changed_debts, Debt, list(DEBT_FIELDS), default_user=actor)
         counts.debts_updated += len(changed_debts)
@@ -370,25 +373,34 @@ def placements_chunk_apply(
     # 7. New debts join the debtor's open case in the team, or a new case.
     if not new_debts:
         return
-    new_debtor_ids = {d.debtor_id for _r, d in new_debts}
+    debtors_with_new_debts = {d["debtor_id"] for d in new_debts}
     open_cases: dict[int, int] = {}
     for case_id, debtor_id in (
-        Case.objects.filter(debtor_id__in=new_debtor_ids, team=team, status__in=OPEN_CASE_STATUSES)
+        Case.objects.filter(
+            debtor_id__in=debtors_with_new_debts, team=team, status__in=OPEN_CASE_STATUSES
+        )
         .order_by("id")
         .values_list("id", "debtor_id")
     ):
         open_cases.setdefault(debtor_id, case_id)
-    cases = [
-        Case(debtor_id=debtor_id, team=team, status=CaseStatus.NEW)
-        for debtor_id in sorted(new_debtor_ids - set(open_cases))
-    ]
-    if cases:
-        bulk_create_with_history(cases, Case, default_user=actor)
-        counts.cases_created += len(cases)
-        open_cases.update({c.debtor_id: c.pk for c in cases})
-    Case.debts.through.objects.bulk_create(
-        [Case.debts.through(case_id=open_cases[d.debtor_id], debt_id=d.pk) for _r, d in new_debts],
-        ignore_conflicts=True,
+    needing = sorted(debtors_with_new_debts - set(open_cases))
+    case_ids = rows_insert(
+        Case,
+        [{"debtor_id": d, "team_id": team.pk, "status": CaseStatus.NEW} for d in needing],
+        actor=actor,
+        now=now,
+    )
+    counts.cases_created += len(case_ids)
+    open_cases.update(zip(needing, case_ids, strict=True))
+    rows_insert(
+        Case.debts.through,
+        [
+            {"case_id": open_cases[d["debtor_id"]], "debt_id": debt_id}
+            for d, debt_id in zip(new_debts, new_debt_ids, strict=True)
+        ],
+        actor=actor,
+        now=now,
+        history=False,
     )
 
 
