@@ -103,17 +103,39 @@ def weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
-@lru_cache(maxsize=4096)
-def _zones_cached(phone_heads: tuple[str, ...], country: str, region: str) -> tuple[Any, ...]:
+_REPRESENTATIVE: dict[str, str] = {}
+
+
+def _prefix(phone: str) -> str:
+    # A zone comes from the number's leading digits (US: area code and exchange; CN, GB: the
+    # country), never from the last digits.
+    return phone[:8] if phone.startswith("+1") else phone[:6]
+
+
+@lru_cache(maxsize=65536)
+def _resolved(phone_prefix: str, country: str, region: str) -> tuple[Any, ...]:
+    phones = [_REPRESENTATIVE[phone_prefix]] if phone_prefix else []
     return resolve_zones(
-        override=None, override_verified=False, phones=phone_heads, country=country, region=region
+        override=None, override_verified=False, phones=phones, country=country, region=region
     )
 
 
 def zones_for(phones: list[str], country: str, region: str) -> tuple[Any, ...]:
-    """The engine's resolver, memoised on what decides its answer: a zone comes from a phone's
-    prefix (US area code and exchange, the CN / GB range), never from its last digits."""
-    return _zones_cached(tuple(sorted(set(phones))), country, region)
+    """The engine's resolver (`resolve_zones`), memoised per number prefix so that millions of
+    numbers cost a few thousand look-ups. Several phones: each phone's zones in order, then the
+    address region's, the same union `resolve_zones` forms."""
+    for phone in phones:
+        _REPRESENTATIVE.setdefault(_prefix(phone), phone)
+    if len(phones) <= 1:
+        return _resolved(_prefix(phones[0]) if phones else "", country, region)
+    found: dict[str, Any] = {}
+    for phone in phones:
+        for zone in _resolved(_prefix(phone), country, ""):
+            if zone.source == "phone_area_code":
+                found.setdefault(zone.zone, zone)
+    for zone in _resolved("", country, region):
+        found.setdefault(zone.zone, zone)
+    return tuple(found.values())
 
 
 def local_at(day: date, hour: int, minute: int, zone: str) -> datetime:
@@ -348,8 +370,10 @@ class CaseMaker:
         # New cases arrived in the last days; the rest were placed up to four months ago.
         age = rng.randrange(0, 4) if status == "new" else rng.randrange(20, 120)
         opened = self.now - timedelta(days=age, hours=rng.randrange(0, 10))
-        unassigned = (status == "new" and rng.random() < 0.6) or (
-            status == "active" and rng.random() < 0.08
+        unassigned = (
+            index < 2
+            or (status == "new" and rng.random() < 0.6)
+            or (status == "active" and rng.random() < 0.08)
         )
         # Mostly by skill (the collector covering the region), sometimes by load balancing.
         skilled = self.staff.by_region.get(place.region)

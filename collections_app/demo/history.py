@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,9 +75,13 @@ class Planned:
     direction: str = "outbound"
     actor_id: int | None = None
     late_agency_call: bool = False
+    day: int = 0  # local date ordinal, for the counting windows
 
 
-def _window_utc(day: date, zones: list[str], start_h: int, end_h: int) -> tuple[datetime, datetime]:
+@lru_cache(maxsize=16384)
+def _window_utc(
+    day: date, zones: tuple[str, ...], start_h: int, end_h: int
+) -> tuple[datetime, datetime]:
     """[start, end) of the local hours `start_h`..`end_h` in every zone on the local `day`."""
     starts = [datetime(day.year, day.month, day.day, start_h, tzinfo=ZoneInfo(z)) for z in zones]
     ends = [datetime(day.year, day.month, day.day, end_h, tzinfo=ZoneInfo(z)) for z in zones]
@@ -106,7 +111,7 @@ class HistoryMaker:
 
     def plan(self, spec: CaseSpec) -> list[Planned]:
         rng = self.rng
-        zones = [z.zone for z in spec.zones] or ["UTC"]
+        zones = tuple(z.zone for z in spec.zones) or ("UTC",)
         home = ZoneInfo(zones[0])
         status = spec.case["status"]
         p_call, p_msg = INTENSITY[status]
@@ -133,7 +138,11 @@ class HistoryMaker:
         if postal and spec.country != "CN":
             at = spec.case["opened_at"] + timedelta(days=1)
             if spec.history_from <= at <= spec.history_to:
-                planned.append(Planned(at, "letter", "sent", postal, actor_id=None))
+                planned.append(
+                    Planned(
+                        at, "letter", "sent", postal, day=at.astimezone(home).date().toordinal()
+                    )
+                )
         day = first
         while day <= last:
             weekday = day.weekday()
@@ -145,10 +154,12 @@ class HistoryMaker:
             if hi - lo < timedelta(minutes=30):
                 day += timedelta(days=1)
                 continue
-            recent = [p for p in planned if (day - p.at.astimezone(home).date()).days <= 7]
+            ordinal = day.toordinal()
+            # Entries are appended in time order: the last few cover the counting window.
+            recent = [p for p in planned[-16:] if ordinal - p.day <= 7]
             counted = sum(1 for p in recent if self._counted(spec, p))
             talked = any(p.channel == "call" and p.outcome == "conversation" for p in recent)
-            today = [p for p in recent if p.at.astimezone(home).date() == day]
+            today = [p for p in recent if p.day == ordinal]
             # An outbound call.
             if (
                 rng.random() < p_call * (0.5 if weekday == 5 else 1)
@@ -166,7 +177,11 @@ class HistoryMaker:
                     at = self._time_in(spec, lo, hi, home)
                     if at is not None:
                         outcome = self._call_outcome(spec)
-                        planned.append(Planned(at, "call", outcome, cp, actor_id=spec.collector_id))
+                        planned.append(
+                            Planned(
+                                at, "call", outcome, cp, actor_id=spec.collector_id, day=ordinal
+                            )
+                        )
                         counted += self._counted(spec, planned[-1])
             # A message.
             if rng.random() < p_msg and counted < cap:
@@ -176,14 +191,24 @@ class HistoryMaker:
                     if at is not None:
                         outcome = weighted(rng, MESSAGE_OUTCOMES)
                         planned.append(
-                            Planned(at, channel, outcome, cp, actor_id=spec.collector_id)
+                            Planned(
+                                at, channel, outcome, cp, actor_id=spec.collector_id, day=ordinal
+                            )
                         )
             # Now and then the debtor calls in.
             if mobile and rng.random() < 0.03 and not talked:
                 at = self._time_in(spec, lo, hi, home)
                 if at is not None:
                     planned.append(
-                        Planned(at, "call", "conversation", mobile, "inbound", spec.collector_id)
+                        Planned(
+                            at,
+                            "call",
+                            "conversation",
+                            mobile,
+                            "inbound",
+                            spec.collector_id,
+                            day=ordinal,
+                        )
                     )
             day += timedelta(days=1)
         # A few late calls synced from a collection agency's dialer: kept as flagged facts.
@@ -198,7 +223,7 @@ class HistoryMaker:
             if spec.history_from <= at <= spec.history_to:
                 planned.append(Planned(at, "call", "no_answer", mobile, late_agency_call=True))
         planned.sort(key=lambda p: p.at)
-        return planned
+        return planned[:90]
 
     def _time_in(
         self, spec: CaseSpec, lo: datetime, hi: datetime, home: ZoneInfo

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import models
 
-from accounts.models import User
 from collections_app import models as cm
 from compliance import models as comp
 
@@ -44,27 +43,61 @@ THROUGH = frozenset({"case_debts", "attempt_debts", "attempt_debts_discussed", "
 # Models whose history rows are written on the small (ORM) path.
 WITH_HISTORY = frozenset({"debtor", "contact_point", "debt", "case"})
 
-__all__ = ["MODELS", "THROUGH", "WITH_HISTORY", "IdAllocator", "Rows", "User"]
+__all__ = ["MODELS", "PER_CASE", "THROUGH", "WITH_HISTORY", "IdAllocator", "Rows", "id_bases"]
+
+
+# Most rows of one table a single case can have. Each chunk of cases owns a block of ids per
+# table (chunk size x this), so chunks can be generated and written independently, in
+# parallel processes, and still give the same data for the same seed.
+PER_CASE: dict[str, int] = {
+    "debtor": 1,
+    "contact_point": 12,
+    "debt": 3,
+    "case": 1,
+    "decision": 100,
+    "attempt": 100,
+    "status_change": 1,
+    "assignment": 1,
+    "promise": 6,
+    "plan": 2,
+    "installment": 40,
+    "payment": 45,
+    "note": 6,
+    "follow_up": 2,
+    "reminder": 6,
+    "restriction": 2,
+    "consent": 3,
+}
+
+
+def id_bases() -> dict[str, int]:
+    """The first free primary key of every table, read once at the start of a seed."""
+    bases = {}
+    for label in PER_CASE:
+        top = MODELS[label].objects.aggregate(top=models.Max("pk"))["top"] or 0
+        bases[label] = top + 1
+    return bases
 
 
 class IdAllocator:
-    """Next free primary key per table, read once at the start of a seed."""
+    """Primary keys of one chunk: chunk `index` of `size` cases starts its block of each table
+    at base + index x size x PER_CASE. Chunk 0 of a small seed therefore has contiguous ids."""
 
-    def __init__(self) -> None:
-        self._next: dict[str, int] = {}
-        for label, model in MODELS.items():
-            if label in THROUGH:
-                continue
-            top = model.objects.aggregate(top=models.Max("pk"))["top"] or 0
-            self._next[label] = top + 1
+    def __init__(self, bases: dict[str, int], *, chunk_index: int = 0, chunk_size: int = 1) -> None:
+        self._next = {
+            label: base + chunk_index * chunk_size * PER_CASE[label]
+            for label, base in bases.items()
+        }
+        self._limit = {
+            label: start + chunk_size * PER_CASE[label] for label, start in self._next.items()
+        }
 
     def take(self, label: str) -> int:
         value = self._next[label]
+        if value >= self._limit[label]:
+            raise OverflowError(f"more {label} rows than the chunk's id block holds")
         self._next[label] = value + 1
         return value
-
-    def used(self) -> dict[str, int]:
-        return dict(self._next)
 
 
 class Rows:

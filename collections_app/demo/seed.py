@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time as clock
 from collections.abc import Callable
@@ -10,16 +11,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from collections_app.models import Case, Debt
 from compliance.engine import evaluate
 
-from .generate import CaseMaker, CaseSpec, money
+from .generate import CaseMaker, CaseSpec, Staff, money
 from .history import HistoryMaker, Planned, _BaseContext
 from .people import demo_staff_ensure
-from .rows import MODELS, IdAllocator, Rows
+from .rows import MODELS, IdAllocator, Rows, id_bases
 from .work import WorkMaker
 from .writer import CopyWriter, OrmWriter
 
@@ -40,6 +41,52 @@ def demo_data_exists() -> bool:
     return Debt.objects.filter(account_number__startswith=DEMO_MARKER).exists()
 
 
+@dataclass(frozen=True)
+class Job:
+    """One chunk of cases: everything a (possibly separate) process needs to make and write it."""
+
+    seed: int
+    index: int
+    size: int
+    cases: int
+    now: datetime
+    staff: Staff
+    bases: dict[str, int]
+    evaluate_each: bool
+    method: str
+
+
+def chunk_make(job: Job) -> Rows:
+    """The rows of one chunk. Its random generator and id block depend only on the seed and
+    the chunk's index, so chunks can be made in any order or in parallel."""
+    rng = random.Random(f"demo:{job.seed}:{job.index}")
+    ids = IdAllocator(job.bases, chunk_index=job.index, chunk_size=job.size)
+    case_maker = CaseMaker(rng=rng, now=job.now, ids=ids, staff=job.staff, seed=job.seed)
+    history = HistoryMaker(rng=rng, ids=ids, evaluate_each=job.evaluate_each, now=job.now)
+    work = WorkMaker(rng=rng, now=job.now, ids=ids, staff=job.staff)
+    rows = Rows()
+    specs: list[CaseSpec] = []
+    first = job.index * job.size
+    for index in range(first, min(job.cases, first + job.size)):
+        spec = case_maker.build(rows, index)
+        attempts = history.write(rows, spec, history.plan(spec))
+        work.build(rows, spec, attempts)
+        specs.append(spec)
+    if job.index == 0:
+        for channel in ("sms", "email"):
+            reminder_due_now(rows, specs, channel=channel, now=job.now, makers=(case_maker, work))
+    return rows
+
+
+def chunk_seed(job: Job) -> dict[str, int]:
+    """Make one chunk and write it in one transaction; returns the row counts."""
+    rows = chunk_make(job)
+    writer = CopyWriter() if job.method == "copy" else OrmWriter()
+    with transaction.atomic():
+        writer.write(rows)
+    return {label: len(data) for label, data in rows.tables.items()}
+
+
 def demo_seed(
     *,
     cases: int = 200,
@@ -49,6 +96,7 @@ def demo_seed(
     method: str = "auto",
     evaluate_each: bool | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> SeedResult:
     """Create the demo teams, users and `cases` cases with their whole story.
@@ -56,10 +104,14 @@ def demo_seed(
     Idempotent: users and teams that exist are kept as they are, and when demo debts exist
     (account numbers starting with DEMO-) no case data is added. `if_empty` does nothing at all
     when any case exists. `method`: "orm" (bulk_create, with history rows), "copy" (PostgreSQL
-    COPY) or "auto" (COPY on PostgreSQL above EVALUATE_UP_TO cases, else the ORM).
+    COPY) or "auto" (COPY on PostgreSQL above EVALUATE_UP_TO cases, else the ORM). `workers`
+    processes make and COPY chunks in parallel (PostgreSQL only). The same seed, clock, cases
+    and chunk size give the same data.
     """
     started = clock.monotonic()
     say = progress or (lambda _msg: None)
+    if cases < 1 or chunk_size < 1 or workers < 1:
+        raise ValueError("cases, chunk size and workers must be at least 1")
     if if_empty and Case.objects.exists():
         return SeedResult(False, "Cases exist already: nothing seeded.")
     staff, staff_created = demo_staff_ensure()
@@ -68,50 +120,45 @@ def demo_seed(
             False,
             f"Demo data exists already: nothing seeded ({staff_created} users/teams added).",
         )
-    if cases < 1:
-        raise ValueError("cases must be at least 1")
     now = (now or timezone.now()).replace(microsecond=0)
     evaluate_each = cases <= EVALUATE_UP_TO if evaluate_each is None else evaluate_each
     if method == "auto":
         method = "copy" if connection.vendor == "postgresql" and cases > EVALUATE_UP_TO else "orm"
     if method == "copy" and connection.vendor != "postgresql":
         raise ValueError("COPY needs PostgreSQL")
-    writer = CopyWriter() if method == "copy" else OrmWriter()
-    rng = random.Random(seed)
-    ids = IdAllocator()
-    case_maker = CaseMaker(rng=rng, now=now, ids=ids, staff=staff, seed=seed)
-    history = HistoryMaker(rng=rng, ids=ids, evaluate_each=evaluate_each, now=now)
-    work = WorkMaker(rng=rng, now=now, ids=ids, staff=staff)
+    if workers > 1 and method != "copy":
+        raise ValueError("parallel workers need the COPY method (PostgreSQL)")
+    bases = id_bases()
+    jobs = [
+        Job(seed, k, chunk_size, cases, now, staff, bases, evaluate_each, method)
+        for k in range((cases + chunk_size - 1) // chunk_size)
+    ]
     counts: dict[str, int] = dict.fromkeys(MODELS, 0)
-    for start in range(0, cases, chunk_size):
-        rows = Rows()
-        specs: list[CaseSpec] = []
-        for index in range(start, min(cases, start + chunk_size)):
-            spec = case_maker.build(rows, index)
-            attempts = history.write(rows, spec, history.plan(spec))
-            work.build(rows, spec, attempts)
-            specs.append(spec)
-        if start == 0:
-            for channel in ("sms", "email"):
-                reminder_due_now(rows, specs, channel=channel, now=now, makers=(case_maker, work))
-        with transaction.atomic():
-            writer.write(rows)
-        for label, data in rows.tables.items():
-            counts[label] += len(data)
-        done = min(cases, start + chunk_size)
+
+    def tally(done: int, chunk_counts: dict[str, int]) -> None:
+        for label, n in chunk_counts.items():
+            counts[label] += n
         elapsed = clock.monotonic() - started
         say(
-            f"{done}/{cases} cases, {counts['attempt']} attempts, "
-            f"{elapsed:.1f}s ({done / elapsed:.0f} cases/s)"
+            f"{counts['case']}/{cases} cases, {counts['attempt']} attempts, "
+            f"{elapsed:.1f}s ({counts['case'] / elapsed:.0f} cases/s)"
         )
-    writer.finish()
+
+    if workers == 1:
+        for done, job in enumerate(jobs, 1):
+            tally(done, chunk_seed(job))
+    else:
+        # Each process opens its own connection: none may be inherited across the fork.
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for done, chunk_counts in enumerate(pool.imap_unordered(chunk_seed, jobs), 1):
+                tally(done, chunk_counts)
+    if method == "copy":
+        CopyWriter().finish()
     seconds = clock.monotonic() - started
+    mode = "evaluated" if evaluate_each else "by construction"
     return SeedResult(
-        True,
-        f"Seeded {cases} cases ({method}, {'evaluated' if evaluate_each else 'by construction'})"
-        f" in {seconds:.1f}s.",
-        counts,
-        seconds,
+        True, f"Seeded {cases} cases ({method}, {mode}) in {seconds:.1f}s.", counts, seconds
     )
 
 
@@ -193,4 +240,4 @@ def _promise_due_today(rows: Rows, spec: CaseSpec, work: WorkMaker, now: datetim
     return promise
 
 
-__all__ = ["DEMO_MARKER", "IdAllocator", "SeedResult", "demo_data_exists", "demo_seed"]
+__all__ = ["DEMO_MARKER", "SeedResult", "chunk_make", "demo_data_exists", "demo_seed"]

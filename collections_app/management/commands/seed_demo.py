@@ -28,6 +28,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-evaluate", action="store_false", dest="evaluate")
         parser.add_argument("--chunk", type=int, default=2000, help="cases per transaction")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="parallel processes (COPY method only)"
+        )
 
     def handle(self, *args: object, **opts: object) -> None:
         try:
@@ -38,6 +41,7 @@ class Command(BaseCommand):
                 method=str(opts["method"]),
                 evaluate_each=opts["evaluate"],  # type: ignore[arg-type]
                 chunk_size=int(opts["chunk"]),  # type: ignore[call-overload]
+                workers=int(opts["workers"]),  # type: ignore[call-overload]
                 progress=lambda msg: self.stdout.write(msg),
             )
         except ValueError as exc:
