@@ -106,6 +106,12 @@ class Strategy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(challenger_pct__lte=100), name="strategy_challenger_pct_range"
             ),
+            # A segment maps to one strategy; challengers carry no segment of their own.
+            models.UniqueConstraint(
+                fields=["segment"],
+                condition=models.Q(active=True) & ~models.Q(segment=""),
+                name="strategy_one_active_per_segment",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -209,10 +209,7 @@ def scores_recompute(*, now: datetime | None = None, chunk_size: int = 2000) -> 
     and the strategy and arm of each open case. Returns the number of debtors scored."""
     now = now or timezone.now()
     today = now.date()
-    strategies = {
-        s.segment: s
-        for s in Strategy.objects.filter(active=True).exclude(segment="").order_by("-name")
-    }
+    strategies = {s.segment: s for s in Strategy.objects.filter(active=True).exclude(segment="")}
     ids = list(
         Debtor.objects.filter(
             Exists(Case.objects.filter(debtor=OuterRef("pk"), status__in=OPEN_CASE_STATUSES))

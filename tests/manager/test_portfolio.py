@@ -68,9 +68,7 @@ def test_recovery_curve_cumulates_payments_by_months_since_placement(manager, te
 
 def test_champion_and_challenger_are_compared_on_the_same_figures(manager, collector, team):
     challenger = Strategy.objects.create(name="B")
-    champion = Strategy.objects.create(
-        name="A", segment="high", challenger=challenger, challenger_pct=50
-    )
+    champion = Strategy.objects.create(name="A", challenger=challenger, challenger_pct=50)
     period = DateRange(start=date(2026, 3, 1), end=date(2026, 3, 31))
     for i, arm in enumerate([Arm.CHAMPION, Arm.CHAMPION, Arm.CHALLENGER]):
         case = CaseFactory(team=team, assigned_to=collector)

@@ -118,10 +118,8 @@ def test_nightly_recompute_writes_scores_segments_and_strategies(frozen, team):
     case = CaseFactory(team=team, debtor=debtor, debts=[debt])
     PromiseFactory(case=case, status="broken", due_date=NOW.date() - timedelta(days=10))
     challenger = Strategy.objects.create(name="High: early legal", escalate_after_days=30)
-    Strategy.objects.create(
-        name="High: calls", segment="high", challenger=challenger, challenger_pct=100
-    )
-    Strategy.objects.create(name="Low: reminders", segment="low")
+    # The default strategy of the segment (a data migration) gets a challenger for every case.
+    Strategy.objects.filter(segment="high").update(challenger=challenger, challenger_pct=100)
     closed = CaseFactory(team=team, status="closed")
 
     assert scores_task() == 1  # only debtors with an open case
@@ -130,7 +128,10 @@ def test_nightly_recompute_writes_scores_segments_and_strategies(frozen, team):
     assert debtor.risk_score == card.total == 175 + 40 + 120 + 40 + 60 + 50
     assert debtor.segment == card.segment == "high"
     assignment = CaseStrategy.objects.get(case=case)
-    assert assignment.strategy.name == "High: calls" and assignment.arm == Arm.CHALLENGER
+    assert (
+        assignment.strategy.name == "High risk: intensive calling"
+        and assignment.arm == Arm.CHALLENGER
+    )
     assert not CaseStrategy.objects.filter(case=closed).exists()
 
     # A payment and a conversation lower the score on the next run; rows are updated in place.
