@@ -231,6 +231,7 @@ class CaseFile:
     currency: str
     debtor_zones: list[LocalTime]
     other_cases: list[Case]
+    reminders: list[Reminder] = field(default_factory=list)
 
 
 def channels_for_contact_point(cp: ContactPoint) -> list[str]:
@@ -330,7 +331,7 @@ def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None)
     follow_ups = list(
         FollowUp.objects.filter(case=case).select_related("assigned_to", "created_by")
     )
-    reminders = list(Reminder.objects.filter(case=case).select_related("contact_point")[:100])
+    reminders = _case_reminders(case.pk)
     other_cases = list(
         Case.objects.visible_to(user).filter(debtor=debtor).exclude(pk=case.pk).order_by("-id")
     )
@@ -383,7 +384,19 @@ def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None)
         currency=debts[0].currency if debts else "USD",
         debtor_zones=_local_times(debtor_zone_pairs, now),
         other_cases=other_cases,
+        reminders=reminders,
     )
+
+
+def _case_reminders(case_id: int) -> list[Reminder]:
+    """The case's reminders through the messaging app's selector (the one reader of them)."""
+    try:
+        from messaging.selectors import reminders_for_case
+    except ImportError:
+        qs = Reminder.objects.filter(case_id=case_id).select_related("contact_point")
+    else:
+        qs = reminders_for_case(case_id=case_id)
+    return list(qs[:100])
 
 
 def case_open_balance(*, case: Case) -> Decimal:

@@ -226,3 +226,21 @@ def test_case_page_query_count_does_not_grow_with_history(
     with django_assert_max_num_queries(len(five)):
         response = client.get(case_url(case))
     assert len([e for e in response.context["file"].timeline if e.kind == "note"]) == 50
+
+
+def test_case_page_lists_the_cases_reminders(client, clock, case):
+    from collections_app.models import Reminder
+
+    cp = ContactPointFactory(debtor=case.debtor)
+    Reminder.objects.create(
+        case=case,
+        kind="promise_due",
+        channel="sms",
+        contact_point=cp,
+        due_at=NOON + timedelta(days=1),
+        idempotency_key="promise_due:1:sms",
+    )
+    client.force_login(case.assigned_to)
+    body = client.get(case_url(case)).content.decode()
+    assert 'id="case-reminders"' in body
+    assert "Promise due" in body
