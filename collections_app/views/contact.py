@@ -192,10 +192,11 @@ def _send(*, attempt_id: int, body: str, subject: str) -> None:
     message_send_for_attempt(attempt_id=attempt_id, body=body, subject=subject)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @collector_page
 def call_outcome(request: HttpRequest, case_id: int, attempt_id: int) -> HttpResponse:
-    """What happened on the call; a promise made in the conversation is recorded with it."""
+    """What happened on the call; a promise made in the conversation is recorded with it.
+    GET opens the form again for a call whose outcome was not recorded at the time."""
     from compliance.services.outreach import attempt_record_outcome
 
     case = case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
@@ -205,6 +206,10 @@ def call_outcome(request: HttpRequest, case_id: int, attempt_id: int) -> HttpRes
         case=case,
         channel="call",
     )
+    if request.method == "GET":
+        form = CallOutcomeForm(case=case, initial={"debts_discussed": list(attempt.debts.all())})
+        context = {"case": case, "cp": attempt.contact_point, "attempt": attempt, "form": form}
+        return render(request, "collections_app/contact/_call.html", context)
     form = CallOutcomeForm(request.POST, case=case)
     context = {"case": case, "cp": attempt.contact_point, "attempt": attempt, "form": form}
     if attempt.outcome:

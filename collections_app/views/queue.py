@@ -45,6 +45,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "now": now,
+        "current_zone": timezone.get_current_timezone_name(),
     }
     template = "collections_app/_queue_results.html"
     if not getattr(request, "htmx", False) or request.headers.get("HX-Target") != "queue-results":

@@ -521,3 +521,22 @@ def test_plan_with_a_bad_row_is_refused(client, case):
     response = client.post(url("plan", case), _plan_post(rows))
     assert response.status_code == 400
     assert RepaymentPlan.objects.count() == 0
+
+
+def test_a_call_left_without_outcome_can_be_completed_later(client, case, mobile):
+    client.force_login(case.assigned_to)
+    attempt = _reserve_call(client, case, mobile)
+    page = client.get(url("case", case)).content.decode()
+    assert url("outcome", case, attempt.pk) in page
+    form = client.get(url("outcome", case, attempt.pk), headers=HTMX)
+    assert 'name="outcome"' in form.content.decode()
+    client.post(url("outcome", case, attempt.pk), {"outcome": "voicemail"})
+    attempt.refresh_from_db()
+    assert attempt.outcome == "voicemail"
+
+
+def test_manager_works_a_team_case(client, case, manager):
+    client.force_login(manager)
+    response = client.post(url("note", case), {"body": "Reviewed by the manager."})
+    assert response.status_code == 302
+    assert Note.objects.get(case=case).author == manager
