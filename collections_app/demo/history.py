@@ -63,6 +63,7 @@ INTENSITY = {
     "settled": (0.45, 0.15),
     "closed": (0.4, 0.1),
 }
+INBOUND_NOTE = "inbound contact: not an outreach, no rule evaluated"
 DEMO_INPUTS_NOTE = "generated to respect the rules by construction; not evaluated"
 
 
@@ -279,13 +280,14 @@ class HistoryMaker:
             if base is not None:
                 ctx = base.context(p, ledger)
                 if p.direction == "inbound":
-                    # The person called us: no outreach rule applies to taking the call.
+                    # The person called us: not an outreach, so there is nothing to evaluate or
+                    # replay; the decision records that the import saw and accepted it.
                     decision_fields = {
                         "allowed": True,
                         "reasons": [],
                         "warnings": [],
                         "next_allowed_at": None,
-                        "inputs": {"context": context_to_dict(ctx), "evaluated": None},
+                        "inputs": {"direction": "inbound", "note": INBOUND_NOTE},
                     }
                 else:
                     result = evaluate(ctx)
