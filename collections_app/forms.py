@@ -212,6 +212,15 @@ class PlanProposeForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("Frequency"), choices=Frequency.choices, initial=Frequency.MONTHLY
     )
+    installment_count = forms.IntegerField(
+        label=_("Number of installments (empty: from the debtor's capacity)"),
+        required=False,
+        min_value=1,
+        max_value=260,
+    )
+    discount_amount = forms.DecimalField(
+        label=_("Settlement discount"), required=False, min_value=Decimal("0"), **MONEY
+    )
 
 
 class InstallmentForm(forms.Form):

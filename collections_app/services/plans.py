@@ -82,14 +82,26 @@ def _case_balance(case: Case) -> tuple[Decimal, str]:
     return total, (debts[0].currency if debts else "USD")
 
 
-def plan_propose(*, case_id: int, start_date: date, frequency: str = "monthly") -> PlanProposal:
+def plan_propose(
+    *,
+    case_id: int,
+    start_date: date,
+    frequency: str = "monthly",
+    installment_count: int | None = None,
+    discount_amount: Decimal = Decimal(0),
+) -> PlanProposal:
     """Propose installments from income, expenses and balance: disposable = income - expenses;
     installment ~ DISPOSABLE_SHARE of it per month (scaled to the frequency); count =
-    ceil(balance / installment), capped at MAX_PROPOSED_MONTHS. Writes nothing."""
+    ceil(balance / installment), capped at MAX_PROPOSED_MONTHS. The collector may ask for a
+    number of installments instead, and for a settlement discount taken off the balance.
+    Writes nothing."""
     if frequency not in Frequency.values:
         raise ValidationError({"frequency": _("Unknown frequency.")})
     case = Case.objects.select_related("debtor").get(pk=case_id)
-    balance, currency = _case_balance(case)
+    owed, currency = _case_balance(case)
+    if discount_amount < 0 or (owed > 0 and discount_amount >= owed):
+        raise ValidationError({"discount_amount": _("The discount must be less than the balance.")})
+    balance = owed - discount_amount
     debtor = case.debtor
     income, expenses = debtor.monthly_income, debtor.monthly_expenses
     per_month = PERIODS_PER_MONTH[Frequency(frequency)]
@@ -121,8 +133,18 @@ def plan_propose(*, case_id: int, start_date: date, frequency: str = "monthly") 
     else:
         amount = (disposable * DISPOSABLE_SHARE / per_month).quantize(CENT, rounding=ROUND_DOWN)
     amount = max(amount, min(MIN_INSTALLMENT, balance))
+    if installment_count:
+        count = max(1, min(installment_count, max_count))
+        amount = (balance / count).quantize(CENT, rounding=ROUND_UP)
     amounts = plan_split(total=balance, amount=amount, max_count=max_count)
     capped = math.ceil(balance / amount) > max_count
+    if disposable is not None and disposable > 0 and installment_count:
+        affordable = disposable * DISPOSABLE_SHARE / per_month
+        if amount > affordable:
+            warnings.append(
+                _("Each installment (%(amount)s) is above the affordable %(affordable)s.")
+                % {"amount": amount, "affordable": affordable.quantize(CENT)}
+            )
     if capped:
         warnings.append(
             _("Capped at %(n)s installments: each is above the affordable amount.")

@@ -94,17 +94,22 @@ def plan_builder(request: HttpRequest, case_id: int) -> HttpResponse:
     form = f.PlanProposeForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case=case, name="plan_propose_form", form=form)
-    proposal = plan_propose(
-        case_id=case.pk,
-        start_date=form.cleaned_data["start_date"],
-        frequency=form.cleaned_data["frequency"],
-    )
+    discount = form.cleaned_data["discount_amount"] or Decimal("0")
+    try:
+        proposal = plan_propose(
+            case_id=case.pk,
+            start_date=form.cleaned_data["start_date"],
+            frequency=form.cleaned_data["frequency"],
+            installment_count=form.cleaned_data["installment_count"],
+            discount_amount=discount,
+        )
+    except ValidationError as exc:
+        errors_onto_form(form, exc)
+        return _invalid(request, case=case, name="plan_propose_form", form=form)
     formset = f.InstallmentFormSet(
         initial=[{"due_date": d, "amount": a} for d, a in proposal.installments], prefix="inst"
     )
-    plan_form = f.PlanForm(
-        initial={"frequency": proposal.frequency, "discount_amount": Decimal("0")}
-    )
+    plan_form = f.PlanForm(initial={"frequency": proposal.frequency, "discount_amount": discount})
     return _plan_page(request, case=case, plan_form=plan_form, formset=formset, proposal=proposal)
 
 

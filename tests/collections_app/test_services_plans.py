@@ -195,3 +195,29 @@ def test_rejection_needs_a_reason_and_leaves_the_case(pending, manager):
     plan.case.refresh_from_db()
     assert plan.case.status == CaseStatus.ACTIVE
     assert "Discount too deep" in plan.case.notes.first().body
+
+
+def test_collector_can_ask_for_a_number_of_installments_and_a_discount(team, collector):
+    case = _case(team, collector, income=Decimal(3000), expenses=Decimal(2000), balance="2300")
+    proposal = plan_propose(
+        case_id=case.pk,
+        start_date=date(2026, 4, 1),
+        installment_count=2,
+        discount_amount=Decimal("100"),
+    )
+    assert [a for _d, a in proposal.installments] == [Decimal("1100.00")] * 2
+    assert any("above the affordable" in w for w in proposal.warnings)
+    plan = plan_create(
+        case_id=case.pk,
+        actor=collector,
+        installments=proposal.installments,
+        frequency="monthly",
+        discount_amount=Decimal("100"),
+    )
+    assert plan.status == PlanStatus.ACTIVE  # 100 of 2300 is 4.35%, within 10%
+
+
+def test_proposal_refuses_a_discount_as_large_as_the_balance(team, collector):
+    case = _case(team, collector, income=None, expenses=None, balance="500")
+    with pytest.raises(ValidationError):
+        plan_propose(case_id=case.pk, start_date=date(2026, 4, 1), discount_amount=Decimal(500))
