@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("escalations/", views.escalations, name="escalations"),
     path("incentives/", views.incentives, name="incentives"),
+    path("strategies/", views.strategies, name="strategies"),
 ]

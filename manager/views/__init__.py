@@ -18,6 +18,7 @@ from .escalations import (
     legal_step_view,
 )
 from .incentives import incentives
+from .strategies import strategies
 
 __all__ = [
     "agency_place_view",
@@ -37,4 +38,5 @@ __all__ = [
     "legal_open_view",
     "legal_step_view",
     "plan_decide_view",
+    "strategies",
 ]

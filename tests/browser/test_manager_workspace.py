@@ -126,3 +126,37 @@ def test_manager_approves_a_settlement_and_places_a_case(page, manager, collecto
     assert page.locator("#case-status").inner_text() == "With agency"
     assert Case.objects.get(pk=other.pk).status == "agency"
     screenshot(page, "manager-agency-placed")
+
+
+def test_manager_approves_an_agency_escalation_and_reads_incentives(page, manager, collector, case):
+    from manager.services.escalation import escalation_request
+
+    Agency.objects.create(name="Northwind Collections")
+    req = escalation_request(
+        case_id=case.pk, kind="agency", actor=collector, reason="Debtor moved out of state"
+    )
+    login(page, "morgan")
+    page.goto(f"{page.base_url}/manager/approvals/")
+    item = page.locator(f'article[data-escalation="{req.pk}"]')
+    item.locator('select[name="agency"]').select_option(label="Northwind Collections")
+    item.locator('input[name="placed_on"]').fill("2026-11-28")
+    item.locator('input[name="recall_on"]').fill("2027-05-28")
+    item.locator('button[value="approve"]').click()
+    page.wait_for_selector(".messages li.success")
+    assert Case.objects.get(pk=case.pk).status == "agency"
+
+    page.goto(f"{page.base_url}/manager/incentives/")
+    assert page.locator('#incentive-table tr[data-collector="alice"]').count() == 1
+    screenshot(page, "manager-incentives")
+    # Browser tests flush the database, data migrations included: set a strategy up here.
+    from manager.models import Strategy
+
+    challenger = Strategy.objects.create(name="Letters first")
+    Strategy.objects.update_or_create(
+        segment="high",
+        active=True,
+        defaults={"name": "Calls first", "challenger": challenger, "challenger_pct": 20},
+    )
+    page.goto(f"{page.base_url}/manager/strategies/")
+    assert "Letters first (20 %)" in page.locator("#strategy-table").inner_text()
+    screenshot(page, "manager-strategies")

@@ -279,6 +279,7 @@ def test_other_roles_get_404_on_every_manager_page(client, persona, request, cas
         ("manager:approvals", {}),
         ("manager:escalations", {}),
         ("manager:incentives", {}),
+        ("manager:strategies", {}),
         ("manager:case_score", {"case_id": case.pk}),
         ("manager:case_escalation", {"case_id": case.pk}),
     ]:
@@ -339,3 +340,10 @@ def test_case_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count('name="cases"') == 45
+
+
+def test_strategies_page_shows_the_default_strategies_and_bands(client, manager):
+    client.force_login(manager)
+    body = client.get(reverse("manager:strategies")).content.decode()
+    assert "High risk: intensive calling" in body and "Severe risk: early escalation" in body
+    assert "at most 160" in body
