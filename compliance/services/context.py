@@ -6,9 +6,12 @@ whatever the number of debtors or the size of their ledgers:
 
 1. contact points of the debtors,
 2. debts of the debtors,
-3. attempts of the last `LEDGER_DAYS` days (index `attempt_debtor_time`),
-4. the debts each of those attempts concerned, 5. the debts discussed,
-6. restrictions, 7. their debts, 8. consents, 9. their debts.
+3. attempts of the last `LEDGER_DAYS` days (index `attempt_debtor_time`) with the debts each
+   concerned and discussed,
+4. restrictions and 5. consents, with their debts.
+
+On PostgreSQL the debt ids come with their rows as arrays (`ArraySubquery`); elsewhere (the
+embedded SQLite default) each link table is one more query, still a fixed number.
 
 The debtor rows themselves come from the caller (the gate locks its row first). The house
 policy is cached per process (`house.house_policy_cached`).
@@ -20,6 +23,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import OuterRef
 
 from collections_app.models import ContactAttempt, ContactPoint, Debt, Debtor
 from collections_app.models.debt import OPEN_DEBT_STATUSES
@@ -89,6 +96,16 @@ def weekly_windows_for_engine(raw: Iterable[object]) -> tuple[tuple[int, str, st
     return tuple(windows)
 
 
+def _debt_array(through: type, owner_field: str) -> Any:
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return ArraySubquery(
+        through.objects.filter(**{f"{owner_field}_id": OuterRef("pk")})
+        .order_by("debt_id")
+        .values("debt_id")
+    )
+
+
 def _m2m_ids(through: type, owner_field: str, filters: dict[str, object]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     for owner_id, debt_id in through.objects.filter(**filters).values_list(
@@ -122,48 +139,69 @@ def snapshots_load(
     attempt_filter: dict[str, object] = {"debtor_id__in": ids, "occurred_at__gte": since}
     if until is not None:
         attempt_filter["occurred_at__lte"] = until
-    through_filter = {f"contactattempt__{k}": v for k, v in attempt_filter.items()}
-    debts_by_attempt = _m2m_ids(ContactAttempt.debts.through, "contactattempt", through_filter)
-    discussed_by_attempt = _m2m_ids(
-        ContactAttempt.debts_discussed.through, "contactattempt", through_filter
+    attempts = ContactAttempt.objects.filter(**attempt_filter).order_by("occurred_at", "id")
+    restrictions = ContactRestriction.objects.filter(debtor_id__in=ids).order_by(
+        "effective_at", "id"
     )
-    for row in (
-        ContactAttempt.objects.filter(**attempt_filter)
-        .order_by("occurred_at", "id")
-        .values_list(
-            "id",
-            "debtor_id",
-            "occurred_at",
-            "channel",
-            "direction",
-            "outcome",
-            "contact_point_id",
-            "person",
-            "source",
+    consents = Consent.objects.filter(debtor_id__in=ids).order_by("given_at", "id")
+    if connection.vendor == "postgresql":
+        # One query per kind of row: the debt ids come along as arrays.
+        attempts = attempts.annotate(
+            debt_ids=_debt_array(ContactAttempt.debts.through, "contactattempt"),
+            discussed_ids=_debt_array(ContactAttempt.debts_discussed.through, "contactattempt"),
         )
+        restrictions = restrictions.annotate(
+            debt_ids=_debt_array(ContactRestriction.debts.through, "contactrestriction")
+        )
+        consents = consents.annotate(debt_ids=_debt_array(Consent.debts.through, "consent"))
+        attempt_debts = discussed = restriction_debts = consent_debts = None
+    else:
+        through_filter = {f"contactattempt__{k}": v for k, v in attempt_filter.items()}
+        attempt_debts = _m2m_ids(ContactAttempt.debts.through, "contactattempt", through_filter)
+        discussed = _m2m_ids(
+            ContactAttempt.debts_discussed.through, "contactattempt", through_filter
+        )
+        restriction_debts = _m2m_ids(
+            ContactRestriction.debts.through,
+            "contactrestriction",
+            {"contactrestriction__debtor_id__in": ids},
+        )
+        consent_debts = _m2m_ids(Consent.debts.through, "consent", {"consent__debtor_id__in": ids})
+
+    def debt_set(
+        row: Any, by_owner: dict[int, set[int]] | None, attr: str = "debt_ids"
+    ) -> frozenset[int]:
+        if by_owner is None:
+            return frozenset(getattr(row, attr) or ())
+        return frozenset(by_owner.get(row.pk, ()))
+
+    for a in attempts.only(
+        "id",
+        "debtor_id",
+        "occurred_at",
+        "channel",
+        "direction",
+        "outcome",
+        "contact_point_id",
+        "person",
+        "source",
     ):
-        attempt_id, debtor_id, occurred_at, channel, direction, outcome, cp_id, person, src = row
-        snaps[debtor_id].ledger.append(
+        snaps[a.debtor_id].ledger.append(
             LedgerEntry(
-                id=attempt_id,
-                occurred_at=occurred_at,
-                channel=channel,
-                direction=direction,
-                outcome=outcome or None,
-                contact_point_id=cp_id,
-                person=person or "debtor",
-                debt_ids=frozenset(debts_by_attempt.get(attempt_id, ())),
-                debts_discussed=frozenset(discussed_by_attempt.get(attempt_id, ())),
-                source=src,
+                id=a.pk,
+                occurred_at=a.occurred_at,
+                channel=a.channel,
+                direction=a.direction,
+                outcome=a.outcome or None,
+                contact_point_id=a.contact_point_id,
+                person=a.person or "debtor",
+                debt_ids=debt_set(a, attempt_debts),
+                debts_discussed=debt_set(a, discussed, "discussed_ids"),
+                source=a.source,
             )
         )
 
-    restriction_debts = _m2m_ids(
-        ContactRestriction.debts.through,
-        "contactrestriction",
-        {"contactrestriction__debtor_id__in": ids},
-    )
-    for r in ContactRestriction.objects.filter(debtor_id__in=ids).order_by("effective_at", "id"):
+    for r in restrictions:
         snaps[r.debtor_id].restrictions.append(
             RestrictionInfo(
                 id=r.pk,
@@ -172,13 +210,12 @@ def snapshots_load(
                 ends_at=r.ends_at,
                 channel=r.channel or None,
                 contact_point_id=r.contact_point_id,
-                debt_ids=frozenset(restriction_debts.get(r.pk, ())),
+                debt_ids=debt_set(r, restriction_debts),
                 weekly_windows=weekly_windows_for_engine(r.weekly_windows),
             )
         )
 
-    consent_debts = _m2m_ids(Consent.debts.through, "consent", {"consent__debtor_id__in": ids})
-    for c in Consent.objects.filter(debtor_id__in=ids).order_by("given_at", "id"):
+    for c in consents:
         snap = snaps[c.debtor_id]
         # A revocation ends the consent like an earlier expiry would.
         ends = [t for t in (c.expires_at, c.revoked_at) if t is not None]
@@ -196,7 +233,7 @@ def snapshots_load(
                 kind=c.kind,
                 given_at=c.given_at,
                 expires_at=expires_at,
-                debt_ids=frozenset(consent_debts.get(c.pk, ())),
+                debt_ids=debt_set(c, consent_debts),
                 contact_point_id=c.contact_point_id,
                 person=person,
             )

@@ -13,9 +13,10 @@ from tests.factories import ConsentFactory, RestrictionFactory
 
 pytestmark = pytest.mark.django_db
 
-# Savepoint, debtor lock, 9 snapshot reads, decision insert, case lookup, attempt insert and
-# its history row, debts link and history's m2m read (3), release. The house policy is cached.
-RESERVE_BUDGET = 20
+# Savepoint, debtor lock, 5 snapshot reads (PostgreSQL; 9 on SQLite, where the budget is
+# looser), decision insert, case lookup, attempt insert and its history row, debts link and
+# history's m2m read (3), release. The house policy is cached.
+RESERVE_BUDGET = 16 if connection.vendor == "postgresql" else 20
 
 
 def _reserve_queries(cp, actor, at) -> int:
@@ -77,7 +78,7 @@ def test_eligibility_for_fifty_cases_uses_a_fixed_number_of_queries(team, collec
     eligibility_for_cases(case_ids=[cases[0].pk], channel="call", at=at)  # warm the cache
     few = _eligibility_queries([c.pk for c in cases[:5]], at)
     fifty = _eligibility_queries([c.pk for c in cases], at)
-    assert few == fifty <= 12
+    assert few == fifty <= (8 if connection.vendor == "postgresql" else 12)
     results = eligibility_for_cases(case_ids=[c.pk for c in cases], channel="call", at=at)
     assert results[cases[0].pk].codes == ["CALL_FREQUENCY_LIMIT"]
     assert all(results[c.pk].allowed for c in cases[1:])
