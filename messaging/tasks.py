@@ -1,7 +1,11 @@
 """Celery tasks: thin wrappers that take ids and call one service. Every task is safe to run
 twice (acks_late: a task whose worker dies is delivered again)."""
 
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 
 from .services.dispatch import reminder_process, reminders_claim_due
 
@@ -15,3 +19,10 @@ def reminders_dispatch_due() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def reminder_send(reminder_id: int) -> str:
     return reminder_process(reminder_id=reminder_id)
+
+
+@worker_ready.connect
+def _scan_on_worker_start(**kwargs: Any) -> None:
+    """A worker that (re)starts sends what is already due instead of waiting for beat's next
+    tick: after a deploy or a broker restart, and for `make run`'s demo reminder."""
+    reminders_dispatch_due.apply_async(queue=settings.MESSAGING_QUEUE)

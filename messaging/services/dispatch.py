@@ -132,11 +132,13 @@ def _finish(
     reminder: Reminder, status: str, *, reasons: list | None = None, **fields: object
 ) -> str:
     reminder.status = status
+    changed = ["status", "updated_at", *fields]
     if reasons is not None:
         reminder.reasons = reasons
+        changed.append("reasons")
     for name, value in fields.items():
         setattr(reminder, name, value)
-    reminder.save()
+    reminder.save(update_fields=changed)
     return status
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -65,7 +67,6 @@ def message_deliver(*, message_id: int) -> str:
     message = OutboundMessage.objects.get(pk=message_id)
     if message.status != OutboundStatus.SENDING:
         return message.status
-    OutboundMessage.objects.filter(pk=message_id).update(tries=message.tries + 1)
     error = ""
     provider_id = ""
     try:
@@ -99,19 +100,24 @@ def message_record_outcome(*, message_id: int, provider_id: str, error: str) -> 
             provider_message_id=provider_id[:200],
             error=error,
             sent_at=None if error else now,
+            tries=F("tries") + 1,
             updated_at=now,
         )
-        message = OutboundMessage.objects.get(pk=message_id)
+        message = OutboundMessage.objects.only("status", "attempt_id", "reminder_id").get(
+            pk=message_id
+        )
         if not changed:
             return message.status
-        attempt = ContactAttempt.objects.get(pk=message.attempt_id)
-        if not attempt.outcome:
+        try:
             attempt_record_outcome(
-                attempt_id=attempt.pk,
+                attempt_id=message.attempt_id,
                 outcome="failed" if error else "sent",
                 actor=None,
                 notes=error[:500],
             )
+        except ValidationError:
+            # Already has an outcome (recorded by hand): the first word stands.
+            log.info("attempt %s already had an outcome", message.attempt_id)
         if message.reminder_id:
             reminder = Reminder.objects.select_for_update().get(pk=message.reminder_id)
             reminder.status = ReminderStatus.FAILED if error else ReminderStatus.SENT

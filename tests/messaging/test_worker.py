@@ -98,6 +98,7 @@ def worker(django_db_setup, django_db_blocker, gateway, smtp) -> Iterator[Worker
             f"{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "CONN_MAX_AGE": "0",
+        "MESSAGING_QUEUE": queue,
         "CELERY_BROKER_URL": REDIS_BROKER,
         "TEST_CELERY_BROKER_URL": REDIS_BROKER,
         "SMS_BACKEND": "http",
