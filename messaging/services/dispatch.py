@@ -52,8 +52,10 @@ def _enqueue(ids: Sequence[int]) -> None:
     from messaging.tasks import reminder_send
 
     queue = settings.MESSAGING_QUEUE
-    for reminder_id in ids:
-        reminder_send.apply_async((reminder_id,), queue=queue)
+    # One producer (one broker connection) for the whole batch.
+    with reminder_send.app.producer_or_acquire() as producer:
+        for reminder_id in ids:
+            reminder_send.apply_async((reminder_id,), queue=queue, producer=producer)
 
 
 def reminders_claim_due(
