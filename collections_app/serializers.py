@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -37,6 +38,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id looked up in what the requesting user may write; others read as missing."""
 
@@ -276,3 +278,7 @@ class ImportFlagSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     flagged = ImportFlagSerializer(many=True)
+    skipped = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=_("Rows whose external reference was already imported (nothing changed)."),
+    )

@@ -24,7 +24,7 @@ from collections_app.api.scope import (
     debts_in_scope,
 )
 from collections_app.filters import ContactAttemptFilter, DebtorFilter
-from collections_app.models import Case, ContactAttempt, Debt
+from collections_app.models import Case, ContactAttempt, ContactPoint, Debt, Debtor
 from collections_app.serializers import (
     AttemptCreateSerializer,
     AttemptImportSerializer,
@@ -76,6 +76,8 @@ class DebtorViewSet(
     filterset_class = DebtorFilter
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Debtor.objects.none()
         return debtors_in_scope(self.request.user).order_by("full_name", "id")
 
     def perform_create(self, serializer: DebtorSerializer) -> None:
@@ -99,7 +101,7 @@ class DebtorContactPointsView(ServiceErrorsMixin, generics.ListCreateAPIView):
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
-            return contact_points_in_scope(self.request.user).none()
+            return ContactPoint.objects.none()
         return self.debtor(write=False).contact_points.order_by("id")
 
     def perform_create(self, serializer: ContactPointSerializer) -> None:
@@ -127,6 +129,8 @@ class DebtViewSet(
     filterset_fields = ["debtor", "product", "status", "bucket"]
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Debt.objects.none()
         return debts_in_scope(self.request.user).order_by("id")
 
     def perform_create(self, serializer: DebtSerializer) -> None:
@@ -259,5 +263,7 @@ class ContactAttemptImportView(ServiceErrorsMixin, APIView):
             raise exceptions.ValidationError(
                 {"attempts": {str(i): errs for i, errs in exc.rows.items()}}
             ) from exc
-        body = ImportResultSerializer({"created": result.created, "flagged": result.flagged})
+        body = ImportResultSerializer(
+            {"created": result.created, "flagged": result.flagged, "skipped": result.skipped}
+        )
         return Response(body.data, status=status.HTTP_201_CREATED)

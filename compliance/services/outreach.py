@@ -45,6 +45,8 @@ from compliance.services.house import house_policy_cached
 # sooner on its own: after the 7th local day counting the day given, or at the next
 # conversation about the debt (12 CFR 1006.14(b)(3)(i)).
 CALL_BACK_GRACE = timedelta(hours=24)
+# Feeds stamp times with their own clocks; a few minutes ahead of ours is not "the future".
+IMPORT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class OutreachResult:
 class ImportResult:
     created: int
     flagged: list[dict[str, Any]]
+    # Rows whose external reference was imported before: a re-delivered batch changes nothing.
+    skipped: list[int] = dataclasses.field(default_factory=list)
 
 
 def _require_writer(actor: User | None) -> None:
@@ -322,7 +326,7 @@ def _parse_import_row(
             occurred_at = None
     if not isinstance(occurred_at, datetime) or timezone.is_naive(occurred_at):
         errors["occurred_at"] = [_("A time with its UTC offset is required.")]
-    elif occurred_at > now:
+    elif occurred_at > now + IMPORT_CLOCK_SKEW:
         errors["occurred_at"] = [_("A historical attempt cannot be in the future.")]
     debt_refs = row.get("debts")
     debt_ids: frozenset[int] | None = None
@@ -369,6 +373,17 @@ def attempts_import(*, rows: Sequence[dict[str, Any]], actor: User | None) -> Im
             errors[index] = row_errors
         else:
             parsed.append((index, item))  # type: ignore[arg-type]
+    seen_refs: dict[str, int] = {}
+    for index, item in parsed:
+        ref = item["external_reference"]
+        if ref and ref in seen_refs:
+            errors[index] = {
+                "external_reference": [
+                    _("Same reference as row %(row)s.") % {"row": seen_refs[ref]}
+                ]
+            }
+        elif ref:
+            seen_refs[ref] = index
     if errors:
         raise ImportRowsInvalid(errors)
     if not parsed:
@@ -382,6 +397,14 @@ def attempts_import(*, rows: Sequence[dict[str, Any]], actor: User | None) -> Im
         # Lock every debtor of the batch, in id order so two imports cannot deadlock.
         debtors = list(Debtor.objects.select_for_update().filter(pk__in=debtor_ids).order_by("pk"))
         snaps = snapshots_load(debtors=debtors, since=earliest - timedelta(days=LEDGER_DAYS))
+        # Checked under the debtor locks, so two deliveries of one batch cannot both insert.
+        known_refs = set(
+            ContactAttempt.objects.filter(
+                source=Source.IMPORT, external_reference__in=list(seen_refs)
+            ).values_list("external_reference", flat=True)
+        )
+        skipped = sorted(i for i, item in parsed if item["external_reference"] in known_refs)
+        parsed = [(i, item) for i, item in parsed if item["external_reference"] not in known_refs]
         for index, item in parsed:
             snap = snaps[item["cp"].debtor_id]
             debt_ids = item["debt_ids"]
@@ -402,7 +425,7 @@ def attempts_import(*, rows: Sequence[dict[str, Any]], actor: User | None) -> Im
             if flagged_row is not None:
                 flagged.append(flagged_row)
     flagged.sort(key=lambda f: f["index"])
-    return ImportResult(created=len(parsed), flagged=flagged)
+    return ImportResult(created=len(parsed), flagged=flagged, skipped=skipped)
 
 
 def _import_one(

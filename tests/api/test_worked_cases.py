@@ -113,7 +113,7 @@ def test_case_6_seven_calls_per_debt_on_three_debts_then_any_eighth_blocked(team
                 [(local(2020, 4, d, hour), "no_answer") for d in range(1, 8)],
                 debts=[debt],
             )
-            assert result == {"created": 7, "flagged": []}
+            assert result == {"created": 7, "flagged": [], "skipped": []}
         for debt in debts:
             assert codes(check(client, cp, local(2020, 4, 7, 18), debts=[debt])) == {
                 "CALL_FREQUENCY_LIMIT"

@@ -31,7 +31,7 @@ def test_allowed_call_records_initiated_attempt_with_its_decision(team, collecto
 
 
 def test_eighth_call_in_seven_days_is_blocked_and_nothing_recorded(team, collector):
-    case, cp, _debts = debtor_with_case(team=team, assigned_to=collector)
+    _case, cp, _debts = debtor_with_case(team=team, assigned_to=collector)
     with time_machine.travel(local(2020, 4, 8, 9), tick=False):
         history(
             cp,
@@ -132,5 +132,48 @@ def test_import_with_a_bad_row_saves_nothing(team, collector):
         pytest.raises(ImportRowsInvalid) as exc,
     ):
         attempts_import(rows=rows, actor=collector)
+    assert list(exc.value.rows) == [1]
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_redelivered_import_changes_nothing(team, collector):
+    _case, cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    rows = [
+        {
+            "contact_point": cp.pk,
+            "channel": "call",
+            "direction": "outbound",
+            "outcome": "no_answer",
+            "occurred_at": local(2020, 4, d),
+            "external_reference": f"d-{d}",
+        }
+        for d in (1, 2)
+    ]
+    with time_machine.travel(local(2020, 5, 1), tick=False):
+        first = attempts_import(rows=rows, actor=collector)
+        again = attempts_import(
+            rows=[*rows, dict(rows[0], external_reference="d-3", occurred_at=local(2020, 4, 3))],
+            actor=collector,
+        )
+    assert (first.created, first.skipped) == (2, [])
+    assert (again.created, again.skipped) == (1, [0, 1])
+    assert ContactAttempt.objects.count() == 3
+
+
+def test_one_reference_twice_in_a_batch_is_a_row_error(team, collector):
+    _case, cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    row = {
+        "contact_point": cp.pk,
+        "channel": "call",
+        "direction": "outbound",
+        "outcome": "no_answer",
+        "occurred_at": local(2020, 4, 1),
+        "external_reference": "x",
+    }
+    with (
+        time_machine.travel(local(2020, 5, 1), tick=False),
+        pytest.raises(ImportRowsInvalid) as exc,
+    ):
+        attempts_import(rows=[row, dict(row, occurred_at=local(2020, 4, 2))], actor=collector)
     assert list(exc.value.rows) == [1]
     assert not ContactAttempt.objects.exists()
