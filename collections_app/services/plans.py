@@ -16,7 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collections_app.models import Case, CaseStatus, Installment, Note, RepaymentPlan
+from collections_app.models import (
+    Case,
+    CaseStatus,
+    Installment,
+    Note,
+    PromiseStatus,
+    PromiseToPay,
+    RepaymentPlan,
+)
 from collections_app.models.debt import OPEN_DEBT_STATUSES
 from collections_app.models.money import Frequency, PlanStatus
 from collections_app.services.case_status import case_status_change
@@ -268,10 +276,15 @@ def plan_create(
 
 
 def _plan_activate(*, case: Case, plan: RepaymentPlan, actor: User) -> None:
-    # One live plan per case: the new one replaces any earlier plan.
+    # One live plan per case: the new one replaces any earlier plan, and the pending promises
+    # it absorbs (left pending, they would later be reported broken while the debtor pays
+    # the plan).
     RepaymentPlan.objects.filter(case=case, status__in=LIVE_PLAN_STATUSES).exclude(
         pk=plan.pk
     ).update(status=PlanStatus.CANCELLED)
+    PromiseToPay.objects.filter(case=case, status=PromiseStatus.PENDING).update(
+        status=PromiseStatus.CANCELLED, resolved_at=timezone.now()
+    )
     if case.status != CaseStatus.PAYMENT_PLAN:
         case_status_change(
             case_id=case.pk,

@@ -221,3 +221,16 @@ def test_proposal_refuses_a_discount_as_large_as_the_balance(team, collector):
     case = _case(team, collector, income=None, expenses=None, balance="500")
     with pytest.raises(ValidationError):
         plan_propose(case_id=case.pk, start_date=date(2026, 4, 1), discount_amount=Decimal(500))
+
+
+def test_active_plan_absorbs_pending_promises(team, collector):
+    from collections_app.models import PromiseStatus
+    from collections_app.services.promises import promise_create
+
+    case = _case(team, collector, income=None, expenses=None, balance="400")
+    promise = promise_create(
+        case_id=case.pk, actor=collector, amount=Decimal("50"), due_date=date(2026, 3, 20)
+    )
+    plan_create(case_id=case.pk, actor=collector, installments=_rows(400), frequency="monthly")
+    promise.refresh_from_db()
+    assert promise.status == PromiseStatus.CANCELLED

@@ -195,10 +195,11 @@ def test_queue_query_count_does_not_grow_with_rows(
 
     with CaptureQueriesContext(connection) as five:
         client.get(queue_url())
-    _queue_cases(20, team, collector)  # 25 rows: a full page
+    _queue_cases(45, team, collector)  # 50 cases: a full page of 25 rows shown
     with django_assert_max_num_queries(len(five)):
         response = client.get(queue_url())
     assert len(response.context["rows"]) == 25
+    assert response.context["page"].paginator.count == 50
 
 
 def _history(case, n):
