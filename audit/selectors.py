@@ -15,7 +15,7 @@ from django.db.models import Exists, F, OuterRef, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from audit.models import Evidence, LegalHold
+from audit.models import ChainHead, ChainLink, Evidence, LegalHold, PurgeLog
 from collections_app.models import (
     Case,
     CaseAssignment,
@@ -265,4 +265,42 @@ def holds_active_for_case(*, case: Case) -> models.QuerySet:
         LegalHold.objects.active()
         .filter(debtor_id=case.debtor_id)
         .filter(models.Q(case__isnull=True) | models.Q(case_id=case.pk))
+    )
+
+
+@dataclass
+class ChainStatus:
+    links: int
+    last_sealed_at: datetime | None
+    unsealed_decisions: int
+    unsealed_attempts: int
+
+
+def chain_status() -> ChainStatus:
+    """How far the sealing job has got (verification itself is `manage.py audit_verify`)."""
+    head = ChainHead.objects.filter(pk=1).first()
+    last = ChainLink.objects.order_by("-seq").values_list("sealed_at", flat=True).first()
+    sealed = ChainLink.objects.filter(object_id=OuterRef("pk"))
+    return ChainStatus(
+        links=head.seq if head else 0,
+        last_sealed_at=last,
+        unsealed_decisions=ComplianceDecision.objects.filter(
+            ~Exists(sealed.filter(kind="decision"))
+        ).count(),
+        unsealed_attempts=ContactAttempt.objects.filter(
+            ~Exists(sealed.filter(kind="attempt"))
+        ).count(),
+    )
+
+
+def purge_log_recent(*, limit: int = 100) -> list[Any]:
+    return list(PurgeLog.objects.order_by("-purged_at", "-id")[:limit])
+
+
+def legal_holds_for_user(*, user: User) -> models.QuerySet:
+    return (
+        LegalHold.objects.visible_to(user)
+        .active()
+        .select_related("debtor", "case", "placed_by")
+        .order_by("-placed_at")
     )

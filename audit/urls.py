@@ -6,6 +6,7 @@ app_name = "audit"
 urlpatterns = [
     path("", views.home, name="home"),
     path("export.csv", views.history_export, name="history_export"),
+    path("records/", views.records, name="records"),
     path("decisions/<int:decision_id>/", views.decision_detail, name="decision"),
     path("decisions/<int:decision_id>/replay/", views.decision_replay_view, name="decision_replay"),
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt"),

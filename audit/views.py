@@ -26,6 +26,7 @@ from audit.reports import debtor_history_pdf
 from audit.selectors import HistoryFilters
 from audit.services.evidence import EvidenceIntegrityError
 from audit.services.evidence_pack import evidence_pack_build
+from audit.services.retention import DEFAULT_YEARS, RULES
 from collections_app.models import ContactAttempt
 
 WORKSPACE_ROLES = ("auditor", "admin", "manager")
@@ -178,4 +179,21 @@ def evidence_pack(request: HttpRequest, case_id: int) -> HttpResponse:
         as_attachment=True,
         filename=f"evidence-pack-case-{case.pk}-{stamp}.zip",
         content_type="application/zip",
+    )
+
+
+@require_GET
+@role_required("auditor", "admin")
+def records(request: HttpRequest) -> HttpResponse:
+    """Retention rules, legal holds in force, what the purge deleted, how far sealing got."""
+    return render(
+        request,
+        "audit/records.html",
+        {
+            "rules": sorted(RULES.values(), key=lambda r: (r.jurisdiction, r.kind)),
+            "default_years": DEFAULT_YEARS,
+            "holds": selectors.legal_holds_for_user(user=request.user),
+            "purges": selectors.purge_log_recent(),
+            "chain": selectors.chain_status(),
+        },
     )

@@ -137,3 +137,38 @@ def test_audit_verify_exits_non_zero_on_tampering(ledger, capsys):
         with pytest.raises(CommandError, match="1 problem"):
             call_command("audit_verify")
     assert f"decision {decisions[0].pk}: row content changed" in capsys.readouterr().out
+
+
+def test_the_beat_task_seals(ledger):
+    from audit.tasks import chain_seal as chain_seal_task
+
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        assert chain_seal_task() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sealers_at_once_build_one_chain(case):
+    """The head row lock queues a second sealer: every row sealed once, no fork."""
+    import threading
+
+    from django.db import connection as conn
+
+    with time_machine.travel(T0, tick=False):
+        for _ in range(40):
+            ComplianceDecisionFactory(debtor=case.debtor)
+    results: list[int] = []
+
+    def seal() -> None:
+        try:
+            results.append(chain_seal(batch_size=5, now=T0 + timedelta(minutes=5)))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=seal) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 40
+    assert ChainLink.objects.count() == 40
+    assert list(chain_verify(now=T0 + timedelta(minutes=5))) == []

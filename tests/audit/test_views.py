@@ -238,3 +238,27 @@ def test_the_pdf_report_renders_a_chinese_name(client, auditor, other_team):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert b"STSong-Light" in response.content
+
+
+def test_the_records_page_shows_holds_purges_and_the_chain_to_auditors_only(
+    client, auditor, manager, collector, admin_user, case
+):
+    from audit.models import PurgeLog
+    from audit.services.retention import legal_hold_place
+
+    legal_hold_place(debtor_id=case.debtor_id, actor=admin_user, reason="Subpoena 42")
+    PurgeLog.objects.create(
+        purged_at=MONDAY_11_NY,
+        record_kind="evidence:recording",
+        object_id=9,
+        jurisdiction="US",
+        rule="12 CFR 1006.100(b)",
+        expired_at=MONDAY_11_NY,
+        original_name="call-9.wav",
+    )
+    client.force_login(auditor)
+    body = client.get(reverse("audit:records")).content.decode()
+    assert "Subpoena 42" in body and "call-9.wav" in body and "1006.100" in body
+    for user in (manager, collector):
+        client.force_login(user)
+        assert client.get(reverse("audit:records")).status_code == 404
