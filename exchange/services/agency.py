@@ -89,7 +89,11 @@ def agency_row_check(number: int, row: dict[str, str]) -> tuple[AgencyRow | None
         if clean.channel == Channel.EMAIL:
             clean.contact = c("contact", email_parse)
         elif clean.channel in (Channel.CALL, Channel.SMS):
-            clean.contact = c("contact", lambda v: phone_parse(v, country=None))
+            raw = row.get("contact", "").strip()
+            # A national number is read in the debtor's country once the account is known.
+            clean.contact = (
+                c("contact", lambda v: phone_parse(v, country=None)) if raw.startswith("+") else raw
+            )
         else:
             clean.contact = c("contact", lambda v: text_parse(v, max_length=300))
         if not clean.contact and not problems:
@@ -139,7 +143,14 @@ def _attempts_apply(
             state["attempts_already_imported"] = state.get("attempts_already_imported", 0) + 1
             continue
         debt, _case_id = hit
-        point = points.get((debt.debtor_id, row.contact))
+        contact = row.contact
+        if row.channel in (Channel.CALL, Channel.SMS) and not contact.startswith("+"):
+            try:
+                contact = phone_parse(contact, country=debt.debtor.country)
+            except CellError as exc:
+                refused.append(RowProblem(row.number, "contact", row.contact, str(exc)))
+                continue
+        point = points.get((debt.debtor_id, contact))
         if point is None:
             refused.append(
                 RowProblem(

@@ -76,7 +76,7 @@ def debts_with_cases(
     q = Q()
     for creditor in {c for c, _a in pairs}:
         q |= Q(creditor=creditor, account_number__in=[a for c, a in pairs if c == creditor])
-    debts = {d.pk: d for d in Debt.objects.filter(q)}
+    debts = {d.pk: d for d in Debt.objects.filter(q).select_related("debtor")}
     links = Case.debts.through.objects.filter(debt_id__in=debts).select_related("case")
     if batch.team_id:
         links = links.filter(case__team_id=batch.team_id)

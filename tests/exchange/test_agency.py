@@ -28,7 +28,7 @@ def attempt(debt, ref: str, when: str, **extra: str) -> dict[str, str]:
         "creditor": debt.creditor,
         "account_number": debt.account_number,
         "external_reference": ref,
-        "contact": "+1 518 555 0101",
+        "contact": "(518) 555-0101",
         "channel": "call",
         "direction": "outbound",
         "outcome": "no_answer",
