@@ -94,6 +94,9 @@ def reminders_claim_due(
     )
     if stuck:
         log.warning("re-enqueueing %s stuck reminders", len(stuck))
+        # Restart the clock of the claimed ones so a long backlog is not enqueued again every
+        # minute; "sending" rows keep theirs, which the task checks before resuming.
+        Reminder.objects.filter(id__in=stuck, status=S.CLAIMED).update(updated_at=now)
         enqueue(stuck)
     return total + len(stuck)
 

@@ -42,6 +42,8 @@ def message_send_for_attempt(*, attempt_id: int, body: str, subject: str = "") -
         raise MessageRefused("only an outbound attempt to a contact point carries a message")
     if attempt.decision_id is None:
         raise MessageRefused("the attempt has no compliance decision")
+    if attempt.outcome and not OutboundMessage.objects.filter(attempt=attempt).exists():
+        raise MessageRefused("the attempt is already completed")
     language = language_for(attempt.debtor.preferred_language)
     if not subject and attempt.channel == "email":
         with translation.override(language):
@@ -57,7 +59,7 @@ def message_send_for_attempt(*, attempt_id: int, body: str, subject: str = "") -
             "idempotency_key": f"attempt:{attempt.pk}",
         },
     )
-    if not created or attempt.outcome:
+    if not created:
         return
     message_deliver(message_id=message.pk)
 

@@ -216,3 +216,18 @@ def test_interrupted_send_through_an_idempotent_gateway_is_resumed(case, setting
         assert reminder_process(reminder_id=reminder.pk) == "sent"
     assert len(local.outbox) == 1
     assert ContactAttempt.objects.count() == 1
+
+
+def test_a_stuck_backlog_is_enqueued_again_once_per_stuck_period(
+    case, django_capture_on_commit_callbacks, settings
+):
+    settings.MESSAGING_STUCK_AFTER_SECONDS = 300
+    reminder = promise_reminder(case, due_at=MORNING)
+    with time_machine.travel(MORNING, tick=False):
+        claim(django_capture_on_commit_callbacks)
+    with time_machine.travel(MORNING + timedelta(minutes=6), tick=False):
+        assert claim(django_capture_on_commit_callbacks) == [reminder.pk]
+    with time_machine.travel(MORNING + timedelta(minutes=7), tick=False):
+        assert claim(django_capture_on_commit_callbacks) == []
+    with time_machine.travel(MORNING + timedelta(minutes=12), tick=False):
+        assert claim(django_capture_on_commit_callbacks) == [reminder.pk]

@@ -167,3 +167,17 @@ def test_file_backend_writes_one_file_per_message(settings, tmp_path):
     backend.send(MESSAGE)
     (path,) = tmp_path.iterdir()
     assert json.loads(path.read_text())["to"] == "+15185550123"
+
+
+@pytest.mark.django_db
+def test_an_attempt_already_completed_by_hand_carries_no_message(clock, team, collector):
+    from compliance.services.outreach import attempt_record_outcome
+
+    case = us_case(team=team, collector=collector, consent_at=utc(2026, 11, 1))
+    attempt = reserve(case, "sms", "mobile")
+    attempt_record_outcome(attempt_id=attempt.pk, outcome="failed", actor=None)
+
+    with pytest.raises(MessageRefused):
+        message_send_for_attempt(attempt_id=attempt.pk, body="x")
+    assert local.outbox == []
+    assert not OutboundMessage.objects.exists()
