@@ -9,6 +9,7 @@ reported. Progress is written where the page can see it while the transaction is
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -256,10 +257,13 @@ def batch_run(*, batch_id: int) -> ImportBatch | None:
     importer = importer_for(batch.kind)
     progress = _Progress(batch.pk)
     try:
+        started = time.monotonic()
         checked = _rows_check(batch, importer, progress)
         if checked is None:
             return batch
         clean, problems = checked
+        checked_in = time.monotonic() - started
+        log.info("batch %s: %d rows checked in %.1fs", batch.pk, batch.total_rows, checked_in)
         if problems and not batch.valid_only:
             _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
             return batch
@@ -273,6 +277,12 @@ def batch_run(*, batch_id: int) -> ImportBatch | None:
             return batch
         problems = sorted(problems + refused, key=lambda p: p.row_number)
         summary = {k: v for k, v in state.items() if not k.startswith("_") and isinstance(v, int)}
+        log.info(
+            "batch %s: applied in %.1fs (%s)",
+            batch.pk,
+            time.monotonic() - started - checked_in,
+            summary,
+        )
         _finish(
             batch,
             status=BatchStatus.PARTIAL if problems else BatchStatus.SUCCEEDED,

@@ -238,3 +238,15 @@ def test_the_same_file_is_not_run_twice_by_two_deliveries(manager, team):
     batch = run_import(kind="placements", content=dict_csv([good()]), actor=manager, team=team)
     assert batches.batch_run(batch_id=batch.pk) is None
     assert ImportBatch.objects.get(pk=batch.pk).status == "succeeded"
+
+
+def test_text_with_tabs_newlines_backslashes_and_secrets_round_trips(manager, team):
+    address = "Flat 2\\B\tBlock 3\nLine two 天河区"
+    row = good(address=address, national_id="123-45-6789", wechat="wx\\id")
+    batch = run_import(kind="placements", content=dict_csv([row]), actor=manager, team=team)
+    assert batch.status == "succeeded"
+    debtor = Debtor.objects.get()
+    assert debtor.address == address.replace("\r", "")
+    assert debtor.national_id == "123-45-6789"
+    assert debtor.history.get().address == debtor.address
+    assert debtor.contact_points.get(kind="wechat").value == "wx\\id"
