@@ -197,7 +197,8 @@ class HistoryMaker:
                             )
                         )
             # Now and then the debtor calls in.
-            if mobile and rng.random() < 0.03 and not talked:
+            called_today = any(p.day == ordinal and p.channel == "call" for p in planned[-3:])
+            if mobile and rng.random() < 0.03 and not talked and not called_today:
                 at = self._time_in(spec, lo, hi, home)
                 if at is not None:
                     planned.append(
