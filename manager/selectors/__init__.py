@@ -1,5 +1,6 @@
 """Reads of the manager workspace (see each module)."""
 
+from . import portfolio
 from .approvals import agency_placements, escalations_pending, legal_actions, plans_pending
 from .cases import METRICS, CaseFilters, case_list, case_rows
 from .common import DateRange, collectors_for, month_to_date, target_share, teams_for
@@ -31,6 +32,7 @@ __all__ = [
     "month_range",
     "month_to_date",
     "plans_pending",
+    "portfolio",
     "recovery_curves",
     "reminder_outcomes",
     "roll_rates",

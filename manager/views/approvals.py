@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,13 +22,33 @@ from manager.services.escalation import escalation_approve, escalation_reject
 from .common import error_text
 
 
+def _explain(plan: RepaymentPlan) -> None:
+    """What puts the plan beyond its author's authority: the discount share and the length."""
+    from collections_app.services.plans import plan_length_months
+
+    installments = list(plan.installments.all())
+    balance = plan.total_amount + plan.discount_amount
+    plan.discount_pct = (  # type: ignore[attr-defined]
+        (plan.discount_amount * 100 / balance).quantize(Decimal("0.1")) if balance else None
+    )
+    plan.months = plan_length_months([(i.due_date, i.amount) for i in installments])  # type: ignore[attr-defined]
+    author = plan.created_by
+    plan.discount_beyond = bool(  # type: ignore[attr-defined]
+        author and plan.discount_pct is not None and plan.discount_pct > author.max_discount_pct  # type: ignore[attr-defined]
+    )
+    plan.months_beyond = bool(author and plan.months > author.max_plan_months)  # type: ignore[attr-defined]
+
+
 @role_required("manager", "admin")
 def approvals(request: HttpRequest) -> HttpResponse:
+    plans = list(selectors.plans_pending(user=request.user))
+    for plan in plans:
+        _explain(plan)
     return render(
         request,
         "manager/approvals.html",
         {
-            "plans": selectors.plans_pending(user=request.user),
+            "plans": plans,
             "escalations": selectors.escalations_pending(user=request.user),
             "decision_form": DecisionForm(),
             "escalation_form": EscalationDecisionForm(),

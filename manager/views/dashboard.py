@@ -54,6 +54,14 @@ def _context(request: HttpRequest) -> dict[str, object]:
     for b in buckets:
         b.link = bucket_links[b.bucket]  # type: ignore[attr-defined]
     rolls = selectors.roll_rates(user=user, last_day=period.end, team_id=team_id)
+    # A matrix: one row per bucket, one column per month end.
+    roll_months = sorted({r.month for r in rolls})
+    cells = {(r.bucket, r.month): r for r in rolls}
+    roll_matrix = [
+        (bucket, [cells.get((bucket, m)) for m in roll_months])
+        for bucket in selectors.portfolio.BUCKETS
+        if any((bucket, m) in cells for m in roll_months)
+    ]
     curves = selectors.recovery_curves(user=user, last_day=period.end, team_id=team_id)
     reminders = selectors.reminder_outcomes(user=user, period=period, team_id=team_id)
     arms = selectors.strategy_comparison(user=user, period=period, team_id=team_id)
@@ -102,6 +110,8 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "totals": selectors.team_totals(rows),
         "buckets": buckets,
         "rolls": rolls,
+        "roll_months": roll_months,
+        "roll_matrix": roll_matrix,
         "curves": curves,
         "reminders": [
             (s, n, _drill(base, metric="reminders", reminder_status=s))
