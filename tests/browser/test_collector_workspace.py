@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from collections_app.models import CaseStatus, PlanStatus, PromiseToPay, RepaymentPlan
 from tests.factories import CaseFactory, ContactPointFactory, DebtFactory, DebtorFactory
@@ -129,6 +130,13 @@ def test_queue_and_case_work_at_mobile_width(page, collector, workload):
     with time_machine.travel(INSTANT, tick=True):
         login(page, collector.username)
         screenshot(page, "collector-queue-mobile")
+        # Search narrows the queue in place (htmx), and the address keeps the filter.
+        page.fill("input[name=q]", "Makoa")
+        expect(page.locator("table.queue tbody tr")).to_have_count(1)
+        assert "Kai Makoa" in page.locator("table.queue").inner_text()
+        assert "q=Makoa" in page.url
+        page.fill("input[name=q]", "")
+        expect(page.locator("table.queue tbody tr")).to_have_count(2)
         page.locator("a.case-link", has_text="Nora Whitfield").click()
         page.wait_for_url(f"**/cases/{ny_case.pk}/")
         width = page.evaluate("document.documentElement.scrollWidth")
