@@ -329,3 +329,26 @@ def test_debts_of_another_debtor_in_a_check_are_refused(gate, team, collector):
         format="json",
     )
     assert response.status_code == 400 and "debts" in response.json()
+
+
+def test_phones_round_the_world_leave_no_permitted_window(team, collector):
+    case, cp, _ = debtor_with_case(
+        team=team, assigned_to=collector, region="CA", city="Los Angeles"
+    )
+    cp.value = "+8613812345678"  # Shanghai
+    cp.save()
+    ContactPointFactory(debtor=case.debtor, kind="landline", value="+442079460000")  # London
+    client = api_as(collector)
+    with time_machine.travel(NOW, tick=False):
+        decision = check(client, cp, NOW)
+    assert "NO_PERMITTED_WINDOW" in codes(decision)
+    assert decision["next_allowed_at"] is None
+
+
+def test_rapid_redial_is_a_warning_not_a_block(gate):
+    _case, cp, _debts, client = gate
+    with time_machine.travel(NOW, tick=False):
+        import_calls(client, cp, [(NOW - timedelta(minutes=2), "no_answer")])
+        decision = check(client, cp, NOW)
+    assert decision["allowed"] is True
+    assert "RAPID_REDIAL" in {w["code"] for w in decision["warnings"]}
