@@ -343,6 +343,12 @@ def test_case_list_queries_do_not_grow_with_rows(
 
 
 def test_strategies_page_shows_the_default_strategies_and_bands(client, manager):
+    import importlib
+
+    from django.apps import apps
+
+    # The data migration's defaults (run here too: a flushed test database has lost them).
+    importlib.import_module("manager.migrations.0002_default_strategies").create(apps, None)
     client.force_login(manager)
     body = client.get(reverse("manager:strategies")).content.decode()
     assert "High risk: intensive calling" in body and "Severe risk: early escalation" in body

@@ -117,6 +117,13 @@ def test_nightly_recompute_writes_scores_segments_and_strategies(frozen, team):
     debt = DebtFactory(debtor=debtor, days_past_due=95, balance=Decimal("4200.00"))
     case = CaseFactory(team=team, debtor=debtor, debts=[debt])
     PromiseFactory(case=case, status="broken", due_date=NOW.date() - timedelta(days=10))
+    import importlib
+
+    from django.apps import apps
+
+    # The default strategy per segment (a data migration; re-run, a flushed test database
+    # has lost it).
+    importlib.import_module("manager.migrations.0002_default_strategies").create(apps, None)
     challenger = Strategy.objects.create(name="High: early legal", escalate_after_days=30)
     # The default strategy of the segment (a data migration) gets a challenger for every case.
     Strategy.objects.filter(segment="high").update(challenger=challenger, challenger_pct=100)
