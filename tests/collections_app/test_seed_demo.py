@@ -1,5 +1,6 @@
 """The demo seed: who and what it creates, that it is compliant, idempotent and repeatable."""
 
+import random
 from datetime import UTC, datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -11,8 +12,10 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import Role, Team, User
+from collections_app.demo.generate import CaseMaker
+from collections_app.demo.history import HistoryMaker
 from collections_app.demo.people import demo_staff_ensure
-from collections_app.demo.rows import id_bases
+from collections_app.demo.rows import IdAllocator, Rows, id_bases
 from collections_app.demo.seed import Job, chunk_make, demo_seed
 from collections_app.models import (
     Case,
@@ -224,3 +227,28 @@ def test_copy_path_writes_the_same_kind_of_data_on_postgresql():
     assert debtor.national_id and not debtor.national_id.startswith("gAAAA")
     # Sequences moved past the explicit ids: a plain insert works.
     Debtor.objects.create(full_name="After Seed", country="US", region="NY")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "at", [SEED_AT, datetime(2026, 6, 3, 4, 0, tzinfo=UTC)], ids=["winter", "summer"]
+)
+def test_history_made_without_the_engine_passes_the_engine(at):
+    """The benchmark path trusts the generator; the engine must agree with every attempt."""
+    staff, _ = demo_staff_ensure()
+    rng = random.Random(11)
+    ids = IdAllocator(id_bases(), chunk_size=60)
+    cases = CaseMaker(rng=rng, now=at, ids=ids, staff=staff, seed=11)
+    planner = HistoryMaker(rng=rng, ids=ids, evaluate_each=False, now=at)
+    judge = HistoryMaker(rng=rng, ids=ids, evaluate_each=True, now=at)
+    rows = Rows()
+    planned_total = kept_total = 0
+    for index in range(60):
+        spec = cases.build(rows, index)
+        planned = planner.plan(spec)
+        kept = judge.write(rows, spec, planned)
+        planned_total += len(planned)
+        kept_total += len(kept)
+        assert not any(a["flagged"] for a in kept)
+    assert planned_total > 200
+    assert kept_total == planned_total
