@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -64,13 +64,30 @@ class ReceiptAnswerSerializer(serializers.Serializer):
     matched = serializers.BooleanField()
 
 
+TOKEN_PARAMETER = OpenApiParameter(
+    TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True, description="MESSAGING_WEBHOOK_TOKEN"
+)
+REFUSED = OpenApiResponse(description="missing or wrong webhook token")
+INVALID = OpenApiResponse(description="invalid body; nothing stored")
+
+
 class _WebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [HasWebhookToken]
 
 
 class InboundView(_WebhookView):
-    @extend_schema(request=InboundSerializer, responses={200: InboundAnswerSerializer})
+    @extend_schema(
+        request=InboundSerializer,
+        parameters=[TOKEN_PARAMETER],
+        auth=[],
+        responses={
+            201: InboundAnswerSerializer,
+            200: OpenApiResponse(InboundAnswerSerializer, description="already recorded"),
+            400: INVALID,
+            403: REFUSED,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = InboundSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -95,7 +112,17 @@ class InboundView(_WebhookView):
 
 
 class ReceiptView(_WebhookView):
-    @extend_schema(request=ReceiptSerializer, responses={200: ReceiptAnswerSerializer})
+    @extend_schema(
+        request=ReceiptSerializer,
+        parameters=[TOKEN_PARAMETER],
+        auth=[],
+        responses={
+            201: ReceiptAnswerSerializer,
+            200: OpenApiResponse(ReceiptAnswerSerializer, description="already recorded"),
+            400: INVALID,
+            403: REFUSED,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = ReceiptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
