@@ -211,3 +211,11 @@ class MonthForm(forms.Form):
             return date(year, month, 1)
         except ValueError:
             return today.replace(day=1)
+
+
+class TeamPolicyForm(forms.Form):
+    team = forms.IntegerField(widget=forms.HiddenInput)
+    auto_allocate = forms.BooleanField(label=_("Allocate new cases automatically"), required=False)
+    rotation_days = forms.IntegerField(
+        label=_("Rotate after days without progress"), min_value=1, max_value=365
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/reassign/", views.cases_reassign_view, name="cases_reassign"),
     path("cases/allocate/", views.cases_allocate_view, name="cases_allocate"),
     path("cases/rotate/", views.cases_rotate_view, name="cases_rotate"),
+    path("policy/", views.team_policy_view, name="team_policy"),
     path("cases/<int:case_id>/score/", views.case_score, name="case_score"),
     path("cases/<int:case_id>/escalation/", views.case_escalation, name="case_escalation"),
     path("cases/<int:case_id>/agency/", views.agency_place_view, name="agency_place"),

@@ -246,3 +246,20 @@ def cases_rotate(
             loads[current] -= 1
         result.assigned[case.pk] = chosen.pk
     return result
+
+
+@transaction.atomic
+def team_policy_update(
+    *, team_id: int, actor: User, auto_allocate: bool, rotation_days: int
+) -> TeamPolicy:
+    """A manager sets how the team's cases are allocated and when they rotate."""
+    if not (actor.is_manager or actor.is_admin_role) or not actor.can_write:
+        raise ValidationError(_("Only a manager sets the team's allocation policy."))
+    if rotation_days < 1 or rotation_days > 365:
+        raise ValidationError({"rotation_days": _("Choose between 1 and 365 days.")})
+    team = Team.objects.select_for_update().get(pk=team_id)
+    policy = team_policy(team=team)
+    policy.auto_allocate = auto_allocate
+    policy.rotation_days = rotation_days
+    policy.save()
+    return policy

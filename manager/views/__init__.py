@@ -7,6 +7,7 @@ from .cases import (
     cases_allocate_view,
     cases_reassign_view,
     cases_rotate_view,
+    team_policy_view,
 )
 from .dashboard import dashboard, dashboard_csv
 from .escalations import (
@@ -39,4 +40,5 @@ __all__ = [
     "legal_step_view",
     "plan_decide_view",
     "strategies",
+    "team_policy_view",
 ]

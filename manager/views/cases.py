@@ -17,8 +17,14 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from collections_app.models import Case
 from manager import selectors
-from manager.forms import CaseFilterForm, ReassignForm
-from manager.services.allocation import cases_allocate, cases_reassign, cases_rotate
+from manager.forms import CaseFilterForm, ReassignForm, TeamPolicyForm
+from manager.services.allocation import (
+    cases_allocate,
+    cases_reassign,
+    cases_rotate,
+    team_policy,
+    team_policy_update,
+)
 
 from .common import error_text, team_param
 
@@ -51,7 +57,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "collectors": collectors,
             "reassign_form": ReassignForm(collectors=collectors),
-            "teams": selectors.teams_for(request.user),
+            "teams": [(t, team_policy(team=t)) for t in selectors.teams_for(request.user)],
             "query": request.GET.urlencode(),
         },
     )
@@ -136,3 +142,25 @@ def case_score(request: HttpRequest, case_id: int) -> HttpResponse:
             "strategy": strategy_for_case(case_id=case.pk),
         },
     )
+
+
+@require_POST
+@role_required("manager", "admin")
+def team_policy_view(request: HttpRequest) -> HttpResponse:
+    form = TeamPolicyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(form.errors)))
+        return redirect(_back(request))
+    team = get_object_or_404(selectors.teams_for(request.user), pk=form.cleaned_data["team"])
+    try:
+        team_policy_update(
+            team_id=team.pk,
+            actor=request.user,
+            auto_allocate=form.cleaned_data["auto_allocate"],
+            rotation_days=form.cleaned_data["rotation_days"],
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Allocation policy of %(team)s saved.") % {"team": team.name})
+    return redirect(_back(request))

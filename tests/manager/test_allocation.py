@@ -210,3 +210,19 @@ def test_allocate_another_team_is_404(client, manager, other_team):
 def test_a_case_without_debts_still_allocates(manager, collector, team):
     case = CaseFactory(team=team, status="new", debts=[])
     assert cases_allocate(team_id=team.pk, actor=manager).assigned == {case.pk: collector.pk}
+
+
+def test_manager_sets_the_rotation_period(client, manager, team, other_team):
+    client.force_login(manager)
+    response = client.post(
+        reverse("manager:team_policy"), {"team": team.pk, "rotation_days": 45}, follow=True
+    )
+    assert "Allocation policy of US Team saved." in response.content.decode()
+    policy = TeamPolicy.objects.get(team=team)
+    assert policy.rotation_days == 45 and policy.auto_allocate is False
+    bad = client.post(reverse("manager:team_policy"), {"team": team.pk, "rotation_days": 0})
+    assert bad.status_code == 302
+    assert TeamPolicy.objects.get(team=team).rotation_days == 45
+    other = client.post(reverse("manager:team_policy"), {"team": other_team.pk, "rotation_days": 9})
+    assert other.status_code == 404
+    assert not TeamPolicy.objects.filter(team=other_team).exists()
