@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -70,12 +72,48 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class HistoryRowSerializer(serializers.Serializer):
+    """One history row (documentation of the response shape)."""
+
+    kind = serializers.ChoiceField(choices=["attempt", "blocked"])
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    debtor = serializers.IntegerField()
+    debtor_name = serializers.CharField()
+    case = serializers.IntegerField(allow_null=True)
+    team = serializers.CharField(allow_null=True)
+    contact_point = serializers.CharField(allow_null=True)
+    channel = serializers.CharField()
+    direction = serializers.CharField()
+    outcome = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    collector = serializers.CharField(allow_null=True)
+    flagged = serializers.BooleanField()
+    decision = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+HISTORY_PARAMETERS = [
+    OpenApiParameter("debtor", str, description="debtor id, or part of the name"),
+    OpenApiParameter("collector", int),
+    OpenApiParameter("team", int),
+    OpenApiParameter("channel", str),
+    OpenApiParameter("outcome", str),
+    OpenApiParameter("source", str, description="live, reminder, import (blocked: purpose)"),
+    OpenApiParameter("show", str, enum=["all", "attempts", "flagged", "blocked"]),
+    OpenApiParameter("flagged", bool),
+    OpenApiParameter("from", OpenApiTypes.DATE),
+    OpenApiParameter("to", OpenApiTypes.DATE),
+]
+
+
 class HistoryList(APIView):
     """`GET /api/v1/audit/attempts/?debtor=&collector=&team=&channel=&outcome=&source=
     &show=all|attempts|flagged|blocked&flagged=&from=&to=`: attempts and blocked tries."""
 
     permission_classes = [IsAuthenticated, AuditReader]
 
+    @extend_schema(parameters=HISTORY_PARAMETERS, responses=HistoryRowSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = selectors.history_search(user=request.user, filters=_filters(request))
         paginator = PageNumberPagination()
@@ -88,6 +126,7 @@ class HistoryExport(APIView):
 
     permission_classes = [IsAuthenticated, AuditReader]
 
+    @extend_schema(parameters=HISTORY_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> StreamingHttpResponse:
         qs = selectors.history_search(user=request.user, filters=_filters(request))
         response = StreamingHttpResponse(history_csv(qs), content_type="text/csv; charset=utf-8")
@@ -128,6 +167,9 @@ class EvidenceCollection(APIView):
     permission_classes = [IsAuthenticated, ReadOnlyForAuditors]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("case", int)], responses=EvidenceSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.evidence_for_user(user=request.user)
         case_id = request.query_params.get("case")
@@ -139,6 +181,7 @@ class EvidenceCollection(APIView):
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(EvidenceSerializer(page, many=True).data)
 
+    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
     def post(self, request: Request) -> Response:
         data = EvidenceUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
