@@ -9,18 +9,15 @@ from datetime import datetime, timedelta
 
 from collections_app.models import Case, Debtor
 from compliance.engine import ContactPointInfo, evaluate
-from compliance.services.context import LEDGER_DAYS, DebtorSnapshot, context_build, snapshots_load
+from compliance.services.context import (
+    CHANNEL_KINDS,
+    LEDGER_DAYS,
+    DebtorSnapshot,
+    context_build,
+    snapshots_load,
+)
 from compliance.services.house import house_policy_cached
 
-# The contact point kinds that can carry each channel, best first.
-CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
-    "call": ("mobile", "landline", "work_phone"),
-    "sms": ("mobile",),
-    "email": ("email",),
-    "letter": ("postal",),
-    "visit": ("postal",),
-    "wechat": ("wechat",),
-}
 # Enough to find a usable number without evaluating a debtor's whole address book.
 MAX_CANDIDATES = 3
 

@@ -44,6 +44,15 @@ from compliance.engine import (
 from compliance.engine.context import CLOSED_DEBT_STATUSES, PHONE_KINDS
 from compliance.models import Consent, ContactRestriction
 
+# The contact point kinds that can carry each channel, best first.
+CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
+    "call": ("mobile", "landline", "work_phone"),
+    "sms": ("mobile",),
+    "email": ("email",),
+    "letter": ("postal",),
+    "visit": ("postal",),
+    "wechat": ("wechat",),
+}
 # Massachusetts counts 30 days; a few more cover local-day boundaries in any zone.
 LEDGER_DAYS = 35
 

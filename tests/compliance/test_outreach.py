@@ -177,3 +177,12 @@ def test_one_reference_twice_in_a_batch_is_a_row_error(team, collector):
         attempts_import(rows=[row, dict(row, occurred_at=local(2020, 4, 2))], actor=collector)
     assert list(exc.value.rows) == [1]
     assert not ContactAttempt.objects.exists()
+
+
+def test_a_channel_the_contact_point_cannot_carry_is_refused(team, collector):
+    case, _cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    email = ContactPoint.objects.create(debtor=case.debtor, kind="email", value="p@example.com")
+    with pytest.raises(ValidationError) as exc:
+        outreach_reserve(contact_point=email, channel="call", actor=collector)
+    assert "channel" in exc.value.message_dict
+    assert not ComplianceDecision.objects.exists()
