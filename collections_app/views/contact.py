@@ -4,6 +4,7 @@ next permitted time, in the debtor's local time and the collector's."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ from collections_app.selectors import (
 from collections_app.services.promises import promise_create
 
 from .common import action_done, collector_page, errors_onto_form
+
+logger = logging.getLogger(__name__)
 
 
 def _contact_point(request: HttpRequest, case: Case, raw_id: Any) -> ContactPoint:
@@ -189,7 +192,12 @@ def message_send(request: HttpRequest, case_id: int) -> HttpResponse:
 def _send(*, attempt_id: int, body: str, subject: str) -> None:
     from messaging.services.send import message_send_for_attempt
 
-    message_send_for_attempt(attempt_id=attempt_id, body=body, subject=subject)
+    try:
+        message_send_for_attempt(attempt_id=attempt_id, body=body, subject=subject)
+    except Exception:
+        # The attempt is committed and stays "initiated" (it counts, as the rules require);
+        # the collector sees it in progress on the timeline. The page must not fail for it.
+        logger.exception("Sending the message of attempt %s failed", attempt_id)
 
 
 @require_http_methods(["GET", "POST"])
