@@ -238,6 +238,26 @@ def test_the_pdf_report_renders_a_chinese_name(client, auditor, other_team):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert b"STSong-Light" in response.content
+    # The name is set in the CID font as UCS-2 codes, not replaced by question marks.
+    assert "王小明".encode("utf-16-be") in _pdf_text(response.content)
+    assert "深圳".encode("utf-16-be") in _pdf_text(response.content)
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    """The page content streams (ASCII85 + Flate, as reportlab writes them), unescaped."""
+    import base64
+    import re
+    import zlib
+
+    out = b""
+    for raw in re.findall(rb"stream\r?\n(.*?)~>endstream", pdf, re.S):
+        data = zlib.decompress(base64.a85decode(raw.replace(b"\n", b"").replace(b"\r", b"")))
+        out += re.sub(
+            rb"\\([0-7]{3}|.)",
+            lambda m: bytes([int(m.group(1), 8)]) if len(m.group(1)) == 3 else m.group(1),
+            data,
+        )
+    return out
 
 
 def test_the_records_page_shows_holds_purges_and_the_chain_to_auditors_only(
@@ -262,3 +282,26 @@ def test_the_records_page_shows_holds_purges_and_the_chain_to_auditors_only(
     for user in (manager, collector):
         client.force_login(user)
         assert client.get(reverse("audit:records")).status_code == 404
+
+
+# Every URL of the app and the test that covers its permissions.
+COVERED_URLS = {
+    "home": "test_collectors_get_404_on_every_workspace_page",
+    "history_export": "test_collectors_get_404_on_every_workspace_page",
+    "decision": "test_a_manager_reads_the_own_team_and_gets_404_for_another",
+    "decision_replay": "test_a_manager_reads_the_own_team_and_gets_404_for_another",
+    "attempt": "test_a_manager_reads_the_own_team_and_gets_404_for_another",
+    "debtor_as_of": "test_a_manager_reads_the_own_team_and_gets_404_for_another",
+    "debtor_report": "test_a_manager_reads_the_own_team_and_gets_404_for_another",
+    "evidence_pack": "test_collectors_cannot_build_packs_and_managers_only_for_their_team",
+    "records": "test_the_records_page_shows_holds_purges_and_the_chain_to_auditors_only",
+    "case_evidence": "test_auditor_cannot_attach_on_the_page_or_the_api",
+    "evidence_download": "test_evidence_of_another_team_is_404",
+}
+
+
+def test_every_audit_url_has_a_permission_test():
+    from audit.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}
+    assert names == set(COVERED_URLS), "a URL of the audit app has no permission test"
