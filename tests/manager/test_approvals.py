@@ -287,3 +287,39 @@ def test_bad_placement_form_says_why_and_saves_nothing(client, manager, case):
     )
     assert "The recall date must be after the placement." in response.content.decode()
     assert not AgencyPlacement.objects.exists()
+
+
+def test_a_placed_case_keeps_counting_in_the_compliance_ledger(frozen, manager, case):
+    """The agency's calls arrive through the attempts import, and the gate counts them."""
+    from compliance.services.outreach import attempts_import, outreach_reserve
+    from tests.factories import ContactPointFactory
+
+    agency = Agency.objects.create(name="Acme Recoveries")
+    agency_place(
+        case_id=case.pk,
+        actor=manager,
+        agency_id=agency.pk,
+        placed_on=date(2026, 3, 18),
+        recall_on=date(2026, 9, 18),
+    )
+    phone = ContactPointFactory(debtor=case.debtor, value="+15182530000")
+    # A conversation the agency had yesterday (11:00 in New York) opens Reg F's quiet period.
+    result = attempts_import(
+        rows=[
+            {
+                "contact_point": phone.pk,
+                "channel": "call",
+                "outcome": "conversation",
+                "occurred_at": "2026-03-17T15:00:00+00:00",
+            }
+        ],
+        actor=None,
+    )
+    assert result.created == 1
+    attempt = case.debtor.attempts.get()
+    assert attempt.source == "import"
+    decision = outreach_reserve(
+        contact_point=phone, channel="call", actor=manager, dry_run=True
+    ).decision
+    assert not decision.allowed
+    assert "POST_CONVERSATION_WAIT" in {r["code"] for r in decision.reasons}
