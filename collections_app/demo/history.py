@@ -52,16 +52,16 @@ CN_CALL_OUTCOMES = tuple((o, w) for o, w in CALL_OUTCOMES if o != "limited_conte
 MESSAGE_OUTCOMES = (("delivered", 80), ("sent", 15), ("failed", 5))
 # Daily chance of an outbound call / message on a working day, by case status.
 INTENSITY = {
-    "new": (0.5, 0.2),
-    "active": (0.55, 0.15),
-    "promise_to_pay": (0.45, 0.2),
-    "payment_plan": (0.3, 0.2),
-    "disputed": (0.45, 0.1),
-    "legal": (0.3, 0.1),
-    "agency": (0.3, 0.1),
-    "paid": (0.45, 0.15),
-    "settled": (0.45, 0.15),
-    "closed": (0.4, 0.1),
+    "new": (0.5, 0.3),
+    "active": (0.55, 0.28),
+    "promise_to_pay": (0.45, 0.3),
+    "payment_plan": (0.3, 0.3),
+    "disputed": (0.45, 0.2),
+    "legal": (0.3, 0.15),
+    "agency": (0.3, 0.15),
+    "paid": (0.45, 0.25),
+    "settled": (0.45, 0.25),
+    "closed": (0.4, 0.2),
 }
 INBOUND_NOTE = "inbound contact: not an outreach, no rule evaluated"
 DEMO_INPUTS_NOTE = "generated to respect the rules by construction; not evaluated"
