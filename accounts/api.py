@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -41,10 +42,8 @@ class TokenLoginView(ObtainAuthToken):
         ),
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: inline_serializer(
-                "TokenError",
-                {"non_field_errors": serializers.ListField(child=serializers.CharField())},
-            ),
+            # Field errors ({"username": [...]}) or {"non_field_errors": [...]}.
+            400: OpenApiTypes.OBJECT,
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
