@@ -172,3 +172,33 @@ def test_two_sealers_at_once_build_one_chain(case):
     assert sum(results) == 40
     assert ChainLink.objects.count() == 40
     assert list(chain_verify(now=T0 + timedelta(minutes=5))) == []
+
+
+def test_the_gate_and_the_outcome_service_keep_the_chain_intact(case, collector):
+    """The real write paths: reserve (decision + attempt), seal, record the outcome, seal."""
+    from compliance.services.outreach import attempt_record_outcome, outreach_reserve
+    from tests.factories import ContactPointFactory
+
+    cp = ContactPointFactory(debtor=case.debtor, value="+12125550123")
+    with time_machine.travel(T0, tick=False):
+        result = outreach_reserve(contact_point=cp, channel="call", actor=collector, case=case)
+    assert _seal() == 2
+    with time_machine.travel(T0 + timedelta(minutes=3), tick=False):
+        attempt_record_outcome(
+            attempt_id=result.attempt.pk,
+            outcome="conversation",
+            actor=collector,
+            debts_discussed=list(case.debts.values_list("pk", flat=True)),
+            notes="Promised to pay on Friday",
+        )
+    later = T0 + timedelta(minutes=10)
+    assert _problems(later) == []
+    assert _seal(later) == 1
+    assert _problems(later) == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM collections_app_contactattempt_debts_discussed"
+            " WHERE contactattempt_id = %s",
+            [result.attempt.pk],
+        )
+    assert _problems(later) == [f"link 3: outcome {result.attempt.pk}: row content changed"]
