@@ -540,3 +540,71 @@ def test_manager_works_a_team_case(client, case, manager):
     response = client.post(url("note", case), {"body": "Reviewed by the manager."})
     assert response.status_code == 302
     assert Note.objects.get(case=case).author == manager
+
+
+# --- every URL of the workspace is covered --------------------------------------------------
+
+
+def _other_urls(case, mobile) -> dict[str, tuple[str, str, dict]]:
+    """(method, url, data) for the URLs not in ACTIONS."""
+    from collections_app.models import ContactAttempt as Attempt
+
+    attempt = Attempt.objects.create(
+        case=case, debtor=case.debtor, contact_point=mobile, channel="call", occurred_at=NOON
+    )
+    follow_up = FollowUp.objects.create(case=case, due_at=NOON, reason="x")
+    return {
+        "queue": ("get", reverse("collections:queue"), {}),
+        "case": ("get", url("case", case), {}),
+        "compose": (
+            "get",
+            url("compose", case) + f"?contact_point={mobile.pk}&channel=sms",
+            {},
+        ),
+        "message": (
+            "post",
+            url("message", case),
+            {"contact_point": mobile.pk, "channel": "sms", "template": "call_request", "body": "x"},
+        ),
+        "outcome": ("post", url("outcome", case, attempt.pk), {"outcome": "no_answer"}),
+        "plan": ("post", url("plan", case), _plan_post([("2026-04-01", "4200.00")])),
+        "follow_up_done": ("post", url("follow_up_done", case, follow_up.pk), {}),
+    }
+
+
+def test_every_workspace_url_is_in_the_permission_tests():
+    from collections_app.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}
+    assert names == set(ACTIONS) | {
+        "queue",
+        "case",
+        "compose",
+        "message",
+        "outcome",
+        "plan",
+        "follow_up_done",
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["queue", "case", "compose", "message", "outcome", "plan", "follow_up_done"]
+)
+@pytest.mark.parametrize("who", ["auditor", "other_collector"])
+def test_other_urls_refuse_outsiders(client, case, mobile, name, who, request):
+    method, target, data = _other_urls(case, mobile)[name]
+    client.force_login(request.getfixturevalue(who))
+    before = counts()
+    response = getattr(client, method)(target, data)
+    if name == "queue" and who == "other_collector":
+        assert response.status_code == 200  # their own queue, without alice's case
+        assert case.debtor.full_name not in response.content.decode()
+    else:
+        assert response.status_code == 404
+    assert counts() == before
+
+
+def test_anonymous_is_sent_to_log_in(client, case):
+    response = client.get(url("case", case))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

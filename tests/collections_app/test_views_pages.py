@@ -245,3 +245,10 @@ def test_case_page_lists_the_cases_reminders(client, clock, case):
     body = client.get(case_url(case)).content.decode()
     assert 'id="case-reminders"' in body
     assert "Promise due" in body
+
+
+def test_manager_queue_names_each_cases_collector(client, clock, case, manager):
+    client.force_login(manager)
+    body = client.get(queue_url()).content.decode()
+    assert case.debtor.full_name in body
+    assert f"· {case.assigned_to.username}" in body
