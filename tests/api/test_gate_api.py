@@ -352,3 +352,46 @@ def test_rapid_redial_is_a_warning_not_a_block(gate):
         decision = check(client, cp, NOW)
     assert decision["allowed"] is True
     assert "RAPID_REDIAL" in {w["code"] for w in decision["warnings"]}
+
+
+def test_outcome_refusals_save_nothing(gate, other_case):
+    _case, cp, _debts, client = gate
+    with time_machine.travel(NOW, tick=False):
+        attempt = client.post(
+            ATTEMPTS, {"contact_point": cp.pk, "channel": "call"}, format="json"
+        ).json()
+        url = f"{ATTEMPTS}{attempt['id']}/"
+        naive = client.patch(
+            url, {"outcome": "conversation", "call_back_at": "2020-04-10T10:00:00"}, format="json"
+        )
+        assert naive.status_code == 400 and "call_back_at" in naive.json()
+        foreign = client.patch(
+            url,
+            {"outcome": "conversation", "debts_discussed": [other_case.debts.get().pk]},
+            format="json",
+        )
+        assert foreign.status_code == 400 and "debts_discussed" in foreign.json()
+    assert ContactAttempt.objects.get().outcome == ""
+
+
+def test_contact_history_list_costs_the_same_for_5_or_40_rows(gate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _case, cp, _debts, client = gate
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(ATTEMPTS).status_code == 200
+        return len(ctx.captured_queries)
+
+    with time_machine.travel(NOW, tick=False):
+        import_calls(
+            client, cp, [(local(2020, 3, 1) + timedelta(hours=h), "busy") for h in range(5)]
+        )
+        few = list_queries()
+        import_calls(
+            client, cp, [(local(2020, 3, 5) + timedelta(hours=h), "busy") for h in range(35)]
+        )
+        many = list_queries()
+    assert few == many
