@@ -219,3 +219,17 @@ class TeamPolicyForm(forms.Form):
     rotation_days = forms.IntegerField(
         label=_("Rotate after days without progress"), min_value=1, max_value=365
     )
+
+
+class ComplaintForm(forms.Form):
+    collector = forms.ModelChoiceField(queryset=User.objects.none(), label=_("About collector"))
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    upheld = forms.BooleanField(label=_("Upheld"), required=False)
+
+    def __init__(self, *args: Any, collectors: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"received_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].queryset = collectors

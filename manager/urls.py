@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:case_id>/escalation/", views.case_escalation, name="case_escalation"),
     path("cases/<int:case_id>/agency/", views.agency_place_view, name="agency_place"),
     path("cases/<int:case_id>/legal/", views.legal_open_view, name="legal_open"),
+    path("cases/<int:case_id>/complaints/", views.complaint_add_view, name="complaint_add"),
     path("legal/<int:action_id>/steps/", views.legal_step_view, name="legal_step"),
     path("placements/<int:placement_id>/recall/", views.agency_recall_view, name="agency_recall"),
     path("approvals/", views.approvals, name="approvals"),

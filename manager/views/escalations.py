@@ -6,15 +6,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from collections_app.models import Case
 from manager import selectors
-from manager.forms import AgencyPlacementForm, LegalOpenForm, LegalStepForm, RecallForm
+from manager.forms import (
+    AgencyPlacementForm,
+    ComplaintForm,
+    LegalOpenForm,
+    LegalStepForm,
+    RecallForm,
+)
 from manager.models import AgencyPlacement, LegalAction
 from manager.services import escalation as svc
+from manager.services.complaints import complaint_record
 
 from .common import error_text
 
@@ -39,6 +47,10 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     )
 
 
+def _case_collectors(request: HttpRequest, case: Case):  # type: ignore[no-untyped-def]
+    return selectors.collectors_for(request.user, team_id=case.team_id)
+
+
 @role_required("manager", "admin")
 def case_escalation(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id)
@@ -54,6 +66,11 @@ def case_escalation(request: HttpRequest, case_id: int) -> HttpResponse:
             "legal_form": LegalOpenForm(),
             "step_form": LegalStepForm(),
             "recall_form": RecallForm(),
+            "complaints": case.complaints.select_related("collector"),
+            "complaint_form": ComplaintForm(
+                collectors=_case_collectors(request, case),
+                initial={"collector": case.assigned_to_id, "received_on": timezone.localdate()},
+            ),
         },
     )
 
@@ -151,3 +168,27 @@ def agency_recall_view(request: HttpRequest, placement_id: int) -> HttpResponse:
             _("Case recalled from the agency."),
         )
     return redirect("manager:case_escalation", case_id=placement.case_id)
+
+
+@require_POST
+@role_required("manager", "admin")
+def complaint_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id)
+    form = ComplaintForm(request.POST, collectors=_case_collectors(request, case))
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(form.errors)))
+    else:
+        d = form.cleaned_data
+        _run(
+            request,
+            lambda: complaint_record(
+                case_id=case.pk,
+                actor=request.user,
+                collector=d["collector"],
+                received_on=d["received_on"],
+                summary=d["summary"],
+                upheld=d["upheld"],
+            ),
+            _("Complaint recorded."),
+        )
+    return redirect("manager:case_escalation", case_id=case.pk)

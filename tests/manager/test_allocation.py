@@ -226,3 +226,17 @@ def test_manager_sets_the_rotation_period(client, manager, team, other_team):
     other = client.post(reverse("manager:team_policy"), {"team": other_team.pk, "rotation_days": 9})
     assert other.status_code == 404
     assert not TeamPolicy.objects.filter(team=other_team).exists()
+
+
+def test_beat_allocation_skips_teams_that_allocate_by_hand(
+    manager, collector, team, other_team, other_collector
+):
+    from manager.tasks import cases_allocate_all
+
+    TeamPolicy.objects.create(team=team, auto_allocate=False)
+    ours = CaseFactory(team=team, status="new")
+    theirs = CaseFactory(team=other_team, status="new")
+    assert cases_allocate_all() == 1
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert ours.assigned_to_id is None and theirs.assigned_to_id == other_collector.pk

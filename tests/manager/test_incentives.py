@@ -68,3 +68,41 @@ def test_monthly_scorecard_counts_complaints_and_flags(
     client.force_login(manager)
     body = client.get(reverse("manager:incentives"), {"month": "2026-03"}).content.decode()
     assert 'data-collector="alice"' in body and "never assessed on amounts alone" in body
+
+
+@pytest.mark.django_db
+def test_manager_records_a_complaint_on_the_case_page(
+    frozen, client, manager, collector, case, other_case, auditor
+):
+    client.force_login(manager)
+    url = reverse("manager:complaint_add", args=[case.pk])
+    response = client.post(
+        url,
+        {
+            "collector": collector.pk,
+            "received_on": "2026-03-17",
+            "summary": "Called at work",
+            "upheld": "on",
+        },
+        follow=True,
+    )
+    assert "Complaint recorded." in response.content.decode()
+    complaint = Complaint.objects.get()
+    assert complaint.upheld and complaint.collector == collector
+    # Bad input: nothing saved; another team's case: 404; auditors: 404.
+    client.post(url, {"collector": collector.pk, "received_on": "2026-03-30", "summary": "x"})
+    client.post(url, {"collector": collector.pk, "received_on": "2026-03-17", "summary": ""})
+    assert Complaint.objects.count() == 1
+    other = client.post(
+        reverse("manager:complaint_add", args=[other_case.pk]),
+        {"collector": collector.pk, "received_on": "2026-03-17", "summary": "x"},
+    )
+    assert other.status_code == 404
+    client.force_login(auditor)
+    assert (
+        client.post(
+            url, {"collector": collector.pk, "received_on": "2026-03-17", "summary": "x"}
+        ).status_code
+        == 404
+    )
+    assert Complaint.objects.count() == 1
