@@ -22,7 +22,7 @@ class ContactAttemptFilter(django_filters.FilterSet):
 
     debtor = django_filters.NumberFilter(field_name="debtor_id")
     collector = django_filters.NumberFilter(field_name="actor_id", label=_("collector (user id)"))
-    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label=None)
     flagged = django_filters.BooleanFilter()
     source = django_filters.CharFilter()
     outcome = django_filters.CharFilter()

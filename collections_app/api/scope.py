@@ -25,8 +25,10 @@ def debtors_in_scope(user: User) -> QuerySet[Debtor]:
     """Debtors the user sees through a case, plus those created by them (or, for a manager,
     by their team) that have no case yet: the intake steps debtor -> contact points -> debts ->
     case happen before any case makes the debtor visible."""
+    if not user.is_authenticated:
+        return Debtor.objects.none()
     visible = Debtor.objects.visible_to(user)
-    if user.sees_everything or not user.is_authenticated:
+    if user.sees_everything:
         return visible
     creators = _creator_ids(user)
     created_by_us = Debtor.history.filter(
@@ -38,7 +40,7 @@ def debtors_in_scope(user: User) -> QuerySet[Debtor]:
 
 
 def debtors_writable(user: User) -> QuerySet[Debtor]:
-    if not user.can_write:
+    if not user.is_authenticated or not user.can_write:
         return Debtor.objects.none()
     return debtors_in_scope(user)
 
