@@ -74,6 +74,7 @@ OPTIONAL_COLUMNS = (
     "statute_of_limitations_date",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+PRODUCTS = list(Product.values)
 CONTACT_COLUMNS = ("mobile", "landline", "work_phone", "email", "wechat")
 DEBTOR_FIELDS = (
     "full_name",
@@ -169,7 +170,7 @@ def placement_row_check(number: int, row: dict[str, str]) -> tuple[PlacementRow 
     principal = c("principal", money_parse)
     days = c("days_past_due", int_parse)
     debt = {
-        "product": c("product", lambda v: choice_parse(v, choices=list(Product.values))),
+        "product": c("product", lambda v: choice_parse(v, choices=PRODUCTS)),
         "currency": c("currency", currency_parse),
         "balance": balance,
         "principal": principal if principal is not None else balance,
