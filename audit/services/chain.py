@@ -35,6 +35,11 @@ SETTLE = timedelta(seconds=60)
 # A row this old and still unsealed means the sealing job stopped or the row was inserted
 # behind its back with an old timestamp.
 UNSEALED_ALARM = timedelta(days=1)
+# The every-minute job looks for new rows this far below the last sealed id (a transaction
+# that stayed open while this many later rows were sealed is caught by the full pass), and
+# for outcomes written this recently.
+ID_WINDOW = 10_000
+RECENT_OUTCOMES = timedelta(days=2)
 
 DECISION_FIELDS = (
     "id",
@@ -124,7 +129,13 @@ def contents_for(kind: str, ids: list[int]) -> dict[int, str]:
     }
 
 
-def _unsealed_ids(kind: str, *, before: datetime, limit: int) -> list[int]:
+def _unsealed_ids(kind: str, *, before: datetime, limit: int, full: bool = True) -> list[int]:
+    """Ids of rows of `kind` settled by `before` with no link yet, in id order.
+
+    `full=False` is the every-minute path: it only looks where new work can be (ids near the
+    last sealed one; outcomes written in the last two days, found through the attempt history
+    table's indexed date), so its cost does not grow with the size of the ledger. The full
+    anti-join runs in `audit_verify` and `chain_seal(full=True)`."""
     sealed = ChainLink.objects.filter(kind=kind, object_id=models.OuterRef("pk"))
     if kind == ChainKind.DECISION:
         qs: models.QuerySet = ComplianceDecision.objects.filter(created_at__lte=before)
@@ -139,27 +150,46 @@ def _unsealed_ids(kind: str, *, before: datetime, limit: int) -> list[int]:
                 ChainLink.objects.filter(kind=ChainKind.ATTEMPT, object_id=models.OuterRef("pk"))
             )
         )
+    if not full:
+        if kind == ChainKind.OUTCOME:
+            recent = ContactAttempt.history.filter(
+                history_date__gte=before - RECENT_OUTCOMES, status="completed"
+            ).values("id")
+            qs = qs.filter(pk__in=recent)
+        else:
+            last = (
+                ChainLink.objects.filter(kind=kind)
+                .order_by("-object_id")
+                .values_list("object_id", flat=True)
+                .first()
+            )
+            if last is not None:
+                qs = qs.filter(pk__gt=last - ID_WINDOW)
     return list(
         qs.filter(~models.Exists(sealed)).order_by("pk").values_list("pk", flat=True)[:limit]
     )
 
 
 def chain_seal(
-    *, batch_size: int = 1000, max_batches: int = 50, now: datetime | None = None
+    *,
+    batch_size: int = 1000,
+    max_batches: int = 50,
+    now: datetime | None = None,
+    full: bool = False,
 ) -> int:
     """Append links for every settled, unsealed row; returns how many were sealed."""
     ChainHead.objects.get_or_create(pk=1)
     before = (now or timezone.now()) - SETTLE
     total = 0
     for _ in range(max_batches):
-        sealed = _seal_batch(before=before, batch_size=batch_size)
+        sealed = _seal_batch(before=before, batch_size=batch_size, full=full)
         total += sealed
         if sealed == 0:
             break
     return total
 
 
-def _seal_batch(*, before: datetime, batch_size: int) -> int:
+def _seal_batch(*, before: datetime, batch_size: int, full: bool) -> int:
     with transaction.atomic():
         # The head row lock makes sealing single-writer: two beat runs overlapping (a slow
         # batch, a second beat by mistake) queue here instead of forking the chain.
@@ -168,7 +198,7 @@ def _seal_batch(*, before: datetime, batch_size: int) -> int:
         sealed_at = timezone.now()
         # Attempts are sealed before their outcome link: an outcome link needs its attempt's.
         for kind in (ChainKind.DECISION, ChainKind.ATTEMPT, ChainKind.OUTCOME):
-            ids = _unsealed_ids(kind, before=before, limit=batch_size)
+            ids = _unsealed_ids(kind, before=before, limit=batch_size, full=full)
             contents = contents_for(kind, ids)
             for object_id in ids:
                 row_hash = link_hash(
@@ -257,6 +287,6 @@ def chain_verify(*, chunk_size: int = 2000, now: datetime | None = None) -> Iter
     if head is not None and (head.seq != expected_seq - 1 or head.row_hash != prev_hash):
         yield ChainProblem(None, "head", None, "chain head does not match the last link")
     alarm = (now or timezone.now()) - UNSEALED_ALARM
-    for kind in (ChainKind.DECISION, ChainKind.ATTEMPT):
+    for kind in (ChainKind.DECISION, ChainKind.ATTEMPT, ChainKind.OUTCOME):
         for object_id in _unsealed_ids(kind, before=alarm, limit=100):
             yield ChainProblem(None, kind, object_id, "older than a day and never sealed")

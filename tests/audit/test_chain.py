@@ -202,3 +202,26 @@ def test_the_gate_and_the_outcome_service_keep_the_chain_intact(case, collector)
             [result.attempt.pk],
         )
     assert _problems(later) == [f"link 3: outcome {result.attempt.pk}: row content changed"]
+
+
+def test_the_minute_job_looks_near_the_head_and_the_full_pass_finds_stragglers(
+    ledger, case, monkeypatch
+):
+    import audit.services.chain as chain
+
+    decisions, _ = ledger
+    _seal()
+    monkeypatch.setattr(chain, "ID_WINDOW", 1)
+    with time_machine.travel(T0, tick=False):
+        # A row that appears far behind the head (an id taken long ago, committed late, or
+        # slipped in by hand): the every-minute pass does not scan that far back...
+        straggler = ComplianceDecisionFactory(id=decisions[0].pk - 1000, debtor=case.debtor)
+    assert _seal() == 0
+    # ...the verifier reports it once it is a day old, and a full pass seals it.
+    late = T0 + timedelta(days=2)
+    assert f"decision {straggler.pk}: older than a day and never sealed" in " ".join(
+        _problems(late)
+    )
+    with time_machine.travel(late, tick=False):
+        assert chain_seal(full=True) == 1
+    assert _problems(late) == []

@@ -15,13 +15,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seal-first",
             action="store_true",
-            help="Seal settled rows before verifying (what the beat job would do).",
+            help="Seal every settled, unsealed row first (a full pass, not only recent rows).",
         )
         parser.add_argument("--limit", type=int, default=1000, help="Report at most N problems.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["seal_first"]:
-            sealed = chain_seal()
+            sealed = chain_seal(full=True)
             self.stdout.write(f"sealed {sealed} rows")
         problems = 0
         for problem in chain_verify():
