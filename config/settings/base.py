@@ -211,7 +211,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"AttemptChannelEnum": "collections_app.models.attempt.Channel"},
+    # Stable names for choice sets that share a field name (keeps the deploy check warning-free).
+    "ENUM_NAME_OVERRIDES": {
+        "AttemptChannelEnum": "collections_app.models.attempt.Channel",
+        "MessageChannelEnum": "messaging.api.CHANNELS",
+        "EvidenceKindEnum": "audit.models.EvidenceKind",
+        "EscalationKindEnum": "manager.models.EscalationKind",
+        "ExchangeBatchKindEnum": "exchange.models.BatchKind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
