@@ -7,142 +7,28 @@ the same data. The contact history is in `history.py`.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from collections_app.fields import blind_index
 from collections_app.models import Bucket
-from compliance.engine import resolve_zones
 
 from . import data
 from .phones import PhoneMaker
+from .restrictions import RestrictionMaker
 from .rows import IdAllocator, Rows
-
-CENT = Decimal("0.01")
-STATUSES = (
-    "new",
-    "active",
-    "promise_to_pay",
-    "payment_plan",
-    "disputed",
-    "legal",
-    "agency",
-    "paid",
-    "settled",
-    "closed",
+from .spec import (
+    STATUS_WEIGHTS,
+    STATUSES,
+    CaseSpec,
+    Staff,
+    money,
+    weighted,
+    zones_for,
 )
-STATUS_WEIGHTS = (8, 30, 12, 12, 4, 4, 4, 9, 6, 11)
-OPEN_STATUSES = frozenset(STATUSES[:7])
-NYC = "New York"
 
 
-@dataclass
-class Staff:
-    """Demo users by team: ids only, so the generator never touches the ORM."""
-
-    team_ids: dict[str, int]  # "US" / "CN" -> team id
-    collectors: dict[str, list[int]]
-    managers: dict[str, int]
-    by_region: dict[str, list[int]] = field(default_factory=dict)
-
-
-@dataclass
-class CaseSpec:
-    """What the history, reminder and special-case steps need to know about one case."""
-
-    index: int
-    case: dict[str, Any]
-    debtor: dict[str, Any]
-    place: data.Place
-    zones: tuple[Any, ...]  # ZoneSource of the debtor (all their phones and address)
-    contact_points: list[dict[str, Any]]
-    debts: list[dict[str, Any]]
-    collector_id: int | None
-    history_from: datetime
-    history_to: datetime
-    restrictions: list[dict[str, Any]] = field(default_factory=list)
-    consents: list[dict[str, Any]] = field(default_factory=list)
-    promise: dict[str, Any] | None = None
-    next_installment: dict[str, Any] | None = None
-    inconvenient_hours: tuple[int, int] | None = None
-    ledger: list[Any] = field(default_factory=list)
-    no_work_calls: bool = False
-
-    @property
-    def country(self) -> str:
-        return self.place.country
-
-    @property
-    def is_nyc(self) -> bool:
-        return self.place.region == "NY" and self.place.city == NYC
-
-    def cp(self, kind: str, *, employer: bool = False) -> dict[str, Any] | None:
-        for cp in self.contact_points:
-            if (
-                cp["kind"] == kind
-                and cp["owner"] == "debtor"
-                and cp["is_employer_provided"] == employer
-                and not cp["wrong_number"]
-            ):
-                return cp
-        return None
-
-    def consent_active(self, kind: str, at: datetime) -> bool:
-        return any(c["kind"] == kind and c["given_at"] <= at for c in self.consents)
-
-
-def money(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(CENT)
-
-
-def weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
-
-
-_REPRESENTATIVE: dict[str, str] = {}
-
-
-def _prefix(phone: str) -> str:
-    # A zone comes from the number's leading digits (US: area code and exchange; CN, GB: the
-    # country), never from the last digits.
-    return phone[:8] if phone.startswith("+1") else phone[:6]
-
-
-@lru_cache(maxsize=65536)
-def _resolved(phone_prefix: str, country: str, region: str) -> tuple[Any, ...]:
-    phones = [_REPRESENTATIVE[phone_prefix]] if phone_prefix else []
-    return resolve_zones(
-        override=None, override_verified=False, phones=phones, country=country, region=region
-    )
-
-
-def zones_for(phones: list[str], country: str, region: str) -> tuple[Any, ...]:
-    """The engine's resolver (`resolve_zones`), memoised per number prefix so that millions of
-    numbers cost a few thousand look-ups. Several phones: each phone's zones in order, then the
-    address region's, the same union `resolve_zones` forms."""
-    for phone in phones:
-        _REPRESENTATIVE.setdefault(_prefix(phone), phone)
-    if len(phones) <= 1:
-        return _resolved(_prefix(phones[0]) if phones else "", country, region)
-    found: dict[str, Any] = {}
-    for phone in phones:
-        for zone in _resolved(_prefix(phone), country, ""):
-            if zone.source == "phone_area_code":
-                found.setdefault(zone.zone, zone)
-    for zone in _resolved("", country, region):
-        found.setdefault(zone.zone, zone)
-    return tuple(found.values())
-
-
-def local_at(day: date, hour: int, minute: int, zone: str) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
-
-
-class CaseMaker:
+class CaseMaker(RestrictionMaker):
     def __init__(
         self, *, rng: random.Random, now: datetime, ids: IdAllocator, staff: Staff, seed: int
     ) -> None:
@@ -446,135 +332,6 @@ class CaseMaker:
         )
         self._restrictions_and_consents(rows, spec, status)
         return spec
-
-    def _restrictions_and_consents(self, rows: Rows, spec: CaseSpec, status: str) -> None:
-        rng = self.rng
-        debtor_id = spec.debtor["id"]
-        owner = spec.collector_id
-
-        def restriction(kind: str, effective: datetime, **extra: Any) -> dict[str, Any]:
-            row = {
-                "id": self.ids.take("restriction"),
-                "debtor_id": debtor_id,
-                "kind": kind,
-                "channel": "",
-                "contact_point_id": None,
-                "effective_at": effective,
-                "ends_at": None,
-                "weekly_windows": [],
-                "place": "",
-                "source_document": "",
-                "notes": "",
-                "recorded_by_id": owner,
-                "created_at": effective + timedelta(hours=1),
-            }
-            row.update(extra)
-            spec.restrictions.append(rows.add("restriction", row))
-            return row
-
-        open_case = status in OPEN_STATUSES
-        pattern = spec.index % 41
-        if status == "disputed":
-            debt = spec.debts[0]
-            effective = spec.case["status_changed_at"]
-            row = restriction(
-                "dispute",
-                effective,
-                source_document="Dispute letter",
-                notes="Debtor disputes the amount owed and asked for verification.",
-            )
-            rows.add(
-                "restriction_debts", {"contactrestriction_id": row["id"], "debt_id": debt["id"]}
-            )
-            spec.history_to = min(spec.history_to, effective - timedelta(minutes=5))
-        elif open_case and spec.country == "US" and pattern == 3:
-            effective = self.now - timedelta(days=4, hours=3)
-            restriction(
-                "cease_communication",
-                effective,
-                source_document=f"Cease letter received {effective:%Y-%m-%d} (scan CL-{debtor_id})",
-                notes="Written request to stop all communication (12 CFR 1006.6(c)).",
-            )
-            spec.history_to = min(spec.history_to, effective - timedelta(minutes=5))
-        elif open_case and pattern == 5:
-            effective = self.now - timedelta(days=9)
-            attorney = rows.add(
-                "contact_point",
-                {
-                    "id": self.ids.take("contact_point"),
-                    "debtor_id": debtor_id,
-                    "kind": "landline",
-                    "value": self.phones.landline(spec.place),
-                    "owner": "third_party",
-                    "relationship": "attorney",
-                    "is_employer_provided": False,
-                    "is_verified": True,
-                    "wrong_number": False,
-                    "wrong_number_at": None,
-                    "timezones": [],
-                    "created_at": effective,
-                },
-            )
-            zones = zones_for([attorney["value"]], spec.country, "")
-            attorney["timezones"] = [{"zone": z.zone, "source": z.source} for z in zones]
-            spec.contact_points.append(attorney)
-            firm = "律师事务所" if spec.country == "CN" else "Law Offices"
-            restriction(
-                "attorney_represented",
-                effective,
-                source_document=f"Letter of representation, {firm}",
-                notes="Contact the attorney only.",
-            )
-            spec.history_to = min(spec.history_to, effective - timedelta(minutes=5))
-        elif open_case and pattern == 7 and spec.cp("work_phone"):
-            restriction(
-                "workplace",
-                spec.history_from - timedelta(days=2),
-                notes="Debtor said the employer prohibits personal calls at work.",
-            )
-            spec.no_work_calls = True
-        elif open_case and pattern == 11:
-            restriction(
-                "inconvenient_time",
-                spec.history_from - timedelta(days=2),
-                weekly_windows=[{"weekday": d, "start": "12:00", "end": "14:00"} for d in range(5)],
-                notes="Not during the lunch break on weekdays.",
-            )
-            spec.inconvenient_hours = (12, 14)
-        # Consent to texts (US texts need it) for a third of the US debtors with a mobile, and
-        # to email for New York City debtors (NYC rules).
-        if (spec.country == "US" and rng.random() < 0.35) or (spec.is_nyc and rng.random() < 0.6):
-            self._consent(rows, spec, "sms")
-        if spec.is_nyc and spec.cp("email") and rng.random() < 0.5:
-            self._consent(rows, spec, "email")
-
-    def _consent(self, rows: Rows, spec: CaseSpec, kind: str) -> dict[str, Any] | None:
-        if any(c["kind"] == kind for c in spec.consents):
-            return None
-        cp = spec.cp("mobile" if kind == "sms" else "email")
-        if cp is None:
-            return None
-        given = self.now - timedelta(days=self.rng.randrange(32, 45))
-        row = rows.add(
-            "consent",
-            {
-                "id": self.ids.take("consent"),
-                "debtor_id": spec.debtor["id"],
-                "kind": kind,
-                "contact_point_id": cp["id"],
-                "given_at": given,
-                "expires_at": None,
-                "revoked_at": None,
-                "notes": "Given on a recorded call.",
-                "recorded_by_id": spec.collector_id,
-                "created_at": given,
-            },
-        )
-        spec.consents.append(row)
-        return row
-
-    def ensure_consent(self, rows: Rows, spec: CaseSpec, kind: str) -> None:
-        self._consent(rows, spec, kind)
 
 
 def _segment(days: int) -> str:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import Role, Team, User
 
-from .generate import Staff
+from .spec import Staff
 
 DEMO_PASSWORD = "demo-pass-2026"
 US_TEAM = "US Team"

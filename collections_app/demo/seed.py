@@ -17,10 +17,12 @@ from django.utils import timezone
 from collections_app.models import Case, Debt
 from compliance.engine import evaluate
 
-from .generate import CaseMaker, CaseSpec, Staff, money
-from .history import HistoryMaker, Planned, _BaseContext
+from .context import DebtorContext
+from .generate import CaseMaker
+from .history import HistoryMaker, Planned
 from .people import demo_staff_ensure
 from .rows import MODELS, IdAllocator, Rows, id_bases
+from .spec import CaseSpec, Staff, money
 from .work import WorkMaker
 from .writer import CopyWriter, OrmWriter
 
@@ -195,7 +197,7 @@ def reminder_due_now(
             continue
         if channel == "sms" and spec.country == "US":
             case_maker.ensure_consent(rows, spec, "sms")
-        ctx = _BaseContext(spec).context(Planned(now, channel, "", cp), spec.ledger)
+        ctx = DebtorContext(spec).context(Planned(now, channel, "", cp), spec.ledger)
         if not evaluate(ctx).allowed:
             continue
         promise, installment = spec.promise, spec.next_installment

@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import data
-from .generate import CaseSpec, Staff, local_at, money
 from .rows import IdAllocator, Rows
+from .spec import CaseSpec, Staff, local_at, money
 
 METHODS = {
     "US": ("ach", "card", "check"),
