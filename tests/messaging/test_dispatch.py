@@ -231,3 +231,25 @@ def test_a_stuck_backlog_is_enqueued_again_once_per_stuck_period(
         assert claim(django_capture_on_commit_callbacks) == []
     with time_machine.travel(MORNING + timedelta(minutes=12), tick=False):
         assert claim(django_capture_on_commit_callbacks) == [reminder.pk]
+
+
+def test_beat_runs_the_scan_every_minute():
+    from config.celery import app
+    from config.settings import base
+
+    entry = base.CELERY_BEAT_SCHEDULE["reminders-dispatch"]
+    assert entry == {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0}
+    app.loader.import_default_modules()
+    assert "messaging.tasks.reminders_dispatch_due" in app.tasks
+    assert "messaging.tasks.reminder_send" in app.tasks
+
+
+def test_one_send_uses_a_bounded_number_of_queries(
+    case, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    reminders = [promise_reminder(case, due_at=MORNING) for _ in range(2)]
+    with time_machine.travel(MORNING, tick=False):
+        claim(django_capture_on_commit_callbacks)
+        reminder_process(reminder_id=reminders[0].pk)
+        with django_assert_max_num_queries(40):
+            assert reminder_process(reminder_id=reminders[1].pk) == "sent"
