@@ -17,7 +17,7 @@ def reminders_for_case(*, case_id: int) -> QuerySet[Reminder]:
     scoped the case to the user (`Case.objects.visible_to`)."""
     return (
         Reminder.objects.filter(case_id=case_id)
-        .select_related("contact_point")
+        .select_related("contact_point", "case__debtor")
         .order_by("-due_at", "-id")
     )
 
