@@ -9,13 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import role_required
 from exchange import selectors
 from exchange.csv_safe import csv_stream
 from exchange.forms import ExportForm, ResolveForm, UploadForm
-from exchange.models import ExceptionStatus
+from exchange.models import ExceptionStatus, ImportBatch
 from exchange.services.batches import batch_create, teams_importable_by
 from exchange.services.exceptions import exception_resolve
 
@@ -79,9 +80,32 @@ def batch_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "exchange/_batch_progress.html", _batch_context(batch))
 
 
-def _batch_context(batch: object) -> dict[str, object]:
-    errors = batch.errors.all()[:ERRORS_SHOWN]  # type: ignore[attr-defined]
-    return {"batch": batch, "errors": errors, "errors_shown": ERRORS_SHOWN}
+SUMMARY_LABELS = {
+    "debtors_created": _l("Debtors created"),
+    "debtors_updated": _l("Debtors updated"),
+    "contact_points_created": _l("Contact points added"),
+    "debts_created": _l("Accounts created"),
+    "debts_updated": _l("Accounts updated"),
+    "cases_created": _l("Cases opened"),
+    "rows_unchanged": _l("Rows already up to date"),
+    "payments_posted": _l("Payments posted"),
+    "payments_already_posted": _l("Payments already posted"),
+    "balances_checked": _l("Balances compared"),
+    "exceptions_opened": _l("Reconciliation exceptions opened"),
+    "exceptions_updated": _l("Reconciliation exceptions updated"),
+    "debts_recalled": _l("Accounts recalled"),
+    "debts_already_closed": _l("Accounts already closed"),
+    "cases_closed": _l("Cases closed"),
+    "attempts_imported": _l("Attempts added to the contact log"),
+    "attempts_already_imported": _l("Attempts already in the contact log"),
+    "attempts_flagged": _l("Attempts flagged (broke a rule)"),
+}
+
+
+def _batch_context(batch: ImportBatch) -> dict[str, object]:
+    errors = batch.errors.all()[:ERRORS_SHOWN]
+    summary = [(SUMMARY_LABELS.get(key, key), value) for key, value in batch.summary.items()]
+    return {"batch": batch, "errors": errors, "errors_shown": ERRORS_SHOWN, "summary": summary}
 
 
 @require_GET

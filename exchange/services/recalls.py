@@ -94,6 +94,10 @@ def _apply(batch: ImportBatch, rows: list[RecallRow], state: dict[str, Any]) -> 
             debt._change_reason = reason  # type: ignore[attr-defined]
             debt.save(update_fields=["status", "updated_at"])
             state["debts_recalled"] = state.get("debts_recalled", 0) + 1
+            # Promises on a recalled account are void even while the case stays open.
+            for promise in PromiseToPay.objects.filter(debt=debt, status=PromiseStatus.PENDING):
+                promise.status, promise.resolved_at = PromiseStatus.CANCELLED, timezone.now()
+                promise.save(update_fields=["status", "resolved_at"])
         else:
             state["debts_already_closed"] = state.get("debts_already_closed", 0) + 1
         touched_cases[case_id] = reason

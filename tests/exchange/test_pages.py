@@ -163,3 +163,19 @@ def test_the_auditor_and_another_team_cannot_resolve(client, auditor, other_mana
     exception.refresh_from_db()
     assert exception.status == "open"
     assert exception.created_at <= datetime.now(UTC)
+
+
+def test_the_batch_page_shows_labelled_counts_with_a_fixed_number_of_queries(
+    client, manager, team, django_assert_max_num_queries
+):
+    rows = [{**PLACEMENT, "account_number": f"A{n}", "balance": "x"} for n in range(120)]
+    batch = run_import(
+        kind="placements", content=dict_csv(rows), actor=manager, team=team, valid_only=True
+    )
+    client = as_user(client, manager)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("exchange:batch", args=[batch.pk]))
+    assert page.status_code == 200
+    assert page.content.count(b"<td>x</td>") == 50
+    ok = run_import(kind="placements", content=dict_csv([PLACEMENT]), actor=manager, team=team)
+    assert b"Accounts created" in client.get(reverse("exchange:batch", args=[ok.pk])).content

@@ -62,3 +62,14 @@ def test_a_recall_without_reason_is_refused(case, manager):
         kind="recalls", content=dict_csv([recall(case.debts.get(), reason="")]), actor=manager
     )
     assert list(batch.errors.values_list("column", flat=True)) == ["reason"]
+
+
+def test_a_promise_on_the_recalled_account_is_cancelled_while_the_case_stays_open(case, manager):
+    case.debts.add(DebtFactory(debtor=case.debtor))
+    first = case.debts.order_by("id").first()
+    on_recalled = PromiseFactory(case=case, debt=first)
+    on_case = PromiseFactory(case=case)
+    run_import(kind="recalls", content=dict_csv([recall(first)]), actor=manager)
+    on_recalled.refresh_from_db()
+    on_case.refresh_from_db()
+    assert (on_recalled.status, on_case.status) == ("cancelled", "pending")
