@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from .models import (
 from .models.case import OPEN_CASE_STATUSES
 from .models.money import Frequency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -46,8 +46,12 @@ CALL_OUTCOMES = [
 ESCALATION_ONLY_STATUSES = frozenset({CaseStatus.LEGAL, CaseStatus.AGENCY})
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
+def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
+
+
+def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class QueueFilterForm(forms.Form):
@@ -109,10 +113,10 @@ class CallOutcomeForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["debts_discussed"].queryset = case.debts.all()
+        _model_field(self, "debts_discussed").queryset = case.debts.all()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         amount, due = data.get("promise_amount"), data.get("promise_due_date")
         if amount and not due:
             self.add_error("promise_due_date", _("When will the debtor pay?"))
@@ -179,12 +183,12 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact_point"].queryset = ContactPoint.objects.filter(
+        _model_field(self, "contact_point").queryset = ContactPoint.objects.filter(
             debtor_id=case.debtor_id, wrong_number=False
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         cp, channel = data.get("contact_point"), data.get("channel")
         if cp is not None and channel:
             fits = {"sms": ("mobile",), "email": ("email",), "wechat": ("wechat",)}[channel]
@@ -204,7 +208,7 @@ class PromiseForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["debt"].queryset = case.debts.all()
+        _model_field(self, "debt").queryset = case.debts.all()
 
 
 class PlanProposeForm(forms.Form):
@@ -265,7 +269,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["debt"].queryset = case.debts.all()
+        _model_field(self, "debt").queryset = case.debts.all()
 
 
 class NoteForm(forms.Form):
@@ -309,13 +313,13 @@ class RestrictionForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact_point"].queryset = ContactPoint.objects.filter(
+        _model_field(self, "contact_point").queryset = ContactPoint.objects.filter(
             debtor_id=case.debtor_id
         )
-        self.fields["debts"].queryset = case.debts.all()
+        _model_field(self, "debts").queryset = case.debts.all()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("effective_at"), data.get("ends_at")
         if start and end and end <= start:
             self.add_error("ends_at", _("The end must be after the start."))
@@ -339,12 +343,12 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact_point"].queryset = ContactPoint.objects.filter(
+        _model_field(self, "contact_point").queryset = ContactPoint.objects.filter(
             debtor_id=case.debtor_id
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("given_at"), data.get("expires_at")
         if start and end and end <= start:
             self.add_error("expires_at", _("The expiry must be after the consent was given."))
@@ -367,7 +371,7 @@ class StatusForm(forms.Form):
     def __init__(self, *args: Any, case: Case, can_escalate: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = CASE_TRANSITIONS.get(case.status, frozenset())
-        self.fields["to_status"].choices = [
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = [
             (s.value, s.label)
             for s in CaseStatus
             if s in allowed and (can_escalate or s not in ESCALATION_ONLY_STATUSES)

@@ -72,7 +72,8 @@ def case_queue_for_user(
     promises, follow-ups due, new placements, then the riskiest and largest balances."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    qs = Case.objects.visible_to(user).open()
+    qs: Any = Case.objects.visible_to(user)
+    qs = qs.open()
     if filters.scope == "mine":
         qs = qs.filter(assigned_to=user)
     elif filters.scope == "unassigned":
@@ -89,7 +90,7 @@ def case_queue_for_user(
     term = filters.q.strip()
     if term:
         digits = "".join(ch for ch in term if ch.isdigit())
-        match = Q(debtor__full_name__icontains=term) | Exists(
+        match: Any = Q(debtor__full_name__icontains=term) | Exists(
             case_debts.filter(account_number__icontains=term)
         )
         if len(digits) >= 4:
@@ -390,6 +391,7 @@ def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None)
 
 def _case_reminders(case_id: int) -> list[Reminder]:
     """The case's reminders through the messaging app's selector (the one reader of them)."""
+    qs: Any
     try:
         from messaging.selectors import reminders_for_case
     except ImportError:

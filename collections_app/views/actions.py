@@ -24,11 +24,11 @@ from collections_app.services.plans import plan_create, plan_propose
 from collections_app.services.promises import promise_create
 
 from .case import render_case_page
-from .common import action_done, collector_page, errors_onto_form
+from .common import acting_user, action_done, collector_page, errors_onto_form
 
 
 def _writable_case(request: HttpRequest, case_id: int) -> Case:
-    return case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
+    return case_get_for_user(user=acting_user(request), case_id=case_id, for_write=True)
 
 
 def _invalid(
@@ -77,7 +77,7 @@ def promise_add(request: HttpRequest, case_id: int) -> HttpResponse:
         form_factory=lambda case: f.PromiseForm(request.POST, case=case),
         perform=lambda case, d: promise_create(
             case_id=case.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             amount=d["amount"],
             due_date=d["due_date"],
             debt_id=d["debt"].pk if d["debt"] else None,
@@ -127,7 +127,7 @@ def _plan_page(
         "plan_form": plan_form,
         "formset": formset,
         "proposal": proposal,
-        "authority": request.user,
+        "authority": acting_user(request),
     }
     if getattr(request, "htmx", False):
         return render(request, "collections_app/forms/_plan_builder.html", context)
@@ -149,7 +149,7 @@ def plan_save(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             plan = plan_create(
                 case_id=case.pk,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 installments=rows,
                 frequency=plan_form.cleaned_data["frequency"],
                 discount_amount=plan_form.cleaned_data["discount_amount"] or Decimal("0"),
@@ -176,7 +176,7 @@ def payment_add(request: HttpRequest, case_id: int) -> HttpResponse:
             debt_id=d["debt"].pk,
             amount=d["amount"],
             received_at=d["received_at"],
-            actor=request.user,
+            actor=acting_user(request),
             method=d["method"] or "",
             external_reference=d["external_reference"] or None,
             source="manual",
@@ -202,7 +202,7 @@ def note_add(request: HttpRequest, case_id: int) -> HttpResponse:
         form_factory=lambda case: f.NoteForm(request.POST),
         perform=lambda case, d: note_create(
             case_id=case.pk,
-            author=request.user,  # type: ignore[arg-type]
+            author=acting_user(request),
             body=d["body"],
         ),
         message=_("Note added."),
@@ -219,7 +219,7 @@ def follow_up_add(request: HttpRequest, case_id: int) -> HttpResponse:
         form_factory=lambda case: f.FollowUpForm(request.POST),
         perform=lambda case, d: follow_up_schedule(
             case_id=case.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             due_at=d["due_at"],
             reason=d["reason"],
         ),
@@ -232,7 +232,7 @@ def follow_up_add(request: HttpRequest, case_id: int) -> HttpResponse:
 def follow_up_done(request: HttpRequest, case_id: int, follow_up_id: int) -> HttpResponse:
     case = _writable_case(request, case_id)
     follow_up = get_object_or_404(FollowUp.objects.filter(case=case), pk=follow_up_id)
-    follow_up_complete(follow_up_id=follow_up.pk, actor=request.user)  # type: ignore[arg-type]
+    follow_up_complete(follow_up_id=follow_up.pk, actor=acting_user(request))
     return action_done(request, case_id=case.pk, message=_("Follow-up done."))
 
 
@@ -245,7 +245,7 @@ def restriction_add(request: HttpRequest, case_id: int) -> HttpResponse:
         return restriction_record(
             debtor=case.debtor,
             kind=d["kind"],
-            actor=request.user,
+            actor=acting_user(request),
             effective_at=d["effective_at"],
             ends_at=d["ends_at"],
             channel=d["channel"] or "",
@@ -274,7 +274,7 @@ def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
         return consent_record(
             debtor=case.debtor,
             kind=d["kind"],
-            actor=request.user,
+            actor=acting_user(request),
             given_at=d["given_at"],
             expires_at=d["expires_at"],
             contact_point=d["contact_point"],
@@ -297,7 +297,7 @@ def escalation_add(request: HttpRequest, case_id: int) -> HttpResponse:
         from manager.services.escalation import escalation_request
 
         return escalation_request(
-            case_id=case.pk, kind=d["kind"], actor=request.user, reason=d["reason"]
+            case_id=case.pk, kind=d["kind"], actor=acting_user(request), reason=d["reason"]
         )
 
     return _handle(
@@ -322,12 +322,12 @@ def status_change(request: HttpRequest, case_id: int) -> HttpResponse:
         form_factory=lambda case: f.StatusForm(
             request.POST,
             case=case,
-            can_escalate=not request.user.is_collector,  # type: ignore[union-attr]
+            can_escalate=not acting_user(request).is_collector,
         ),
         perform=lambda case, d: case_status_change(
             case_id=case.pk,
             to_status=d["to_status"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             reason=d["reason"],
         ),
         message=_("Case status changed."),

@@ -16,7 +16,7 @@ from collections_app.models import Case
 from collections_app.selectors import case_file_for_user
 from collections_app.services.plans import DISPOSABLE_SHARE
 
-from .common import collector_page
+from .common import acting_user, collector_page
 
 
 def case_forms(*, case: Case, user: Any) -> dict[str, Form]:
@@ -49,16 +49,16 @@ def case_forms(*, case: Case, user: Any) -> dict[str, Form]:
 def case_page_context(
     request: HttpRequest, *, case_id: int, bound: dict[str, Form] | None = None
 ) -> dict[str, Any]:
-    file = case_file_for_user(user=request.user, case_id=case_id)  # type: ignore[arg-type]
+    file = case_file_for_user(user=acting_user(request), case_id=case_id)
     context: dict[str, Any] = {"file": file, "case": file.case, "debtor": file.case.debtor}
-    context.update(case_forms(case=file.case, user=request.user))
+    context.update(case_forms(case=file.case, user=acting_user(request)))
     context.update(bound or {})
     debtor = file.case.debtor
     if debtor.monthly_income is not None and debtor.monthly_expenses is not None:
         disposable = debtor.monthly_income - debtor.monthly_expenses
         context["capacity"] = max(disposable * DISPOSABLE_SHARE, Decimal("0"))
     context["now"] = timezone.now()
-    context["can_write"] = request.user.can_write  # type: ignore[union-attr]
+    context["can_write"] = acting_user(request).can_write
     context["current_zone"] = timezone.get_current_timezone_name()
     return context
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import role_required
 
 # Auditors have their own workspace; collector pages answer them 404 like any other role
@@ -48,6 +49,11 @@ def collector_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user (every page here requires one: LoginRequiredMiddleware)."""
+    return cast(User, request.user)
 
 
 def case_url(case_id: int) -> str:

@@ -25,7 +25,7 @@ from collections_app.selectors import (
 )
 from collections_app.services.promises import promise_create
 
-from .common import action_done, collector_page, errors_onto_form
+from .common import acting_user, action_done, collector_page, errors_onto_form
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _contact_point(request: HttpRequest, case: Case, raw_id: Any) -> ContactPoin
         cp_id = int(raw_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    qs = ContactPoint.objects.visible_to(request.user).filter(debtor_id=case.debtor_id)  # type: ignore[arg-type]
+    qs = ContactPoint.objects.visible_to(acting_user(request)).filter(debtor_id=case.debtor_id)
     cp = get_object_or_404(qs, pk=cp_id)
     cp.debtor = case.debtor
     return cp
@@ -95,7 +95,7 @@ def contact(request: HttpRequest, case_id: int) -> HttpResponse:
     reserved again when sent."""
     from compliance.services.outreach import outreach_reserve
 
-    case = case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
+    case = case_get_for_user(user=acting_user(request), case_id=case_id, for_write=True)
     cp = _contact_point(request, case, request.POST.get("contact_point"))
     channel = request.POST.get("channel", "")
     if channel not in channels_for_contact_point(cp):
@@ -103,7 +103,7 @@ def contact(request: HttpRequest, case_id: int) -> HttpResponse:
     debts = list(case.debts.filter(status__in=OPEN_DEBT_STATUSES))
     if channel == "call":
         result = outreach_reserve(
-            contact_point=cp, channel="call", actor=request.user, debts=debts, case=case
+            contact_point=cp, channel="call", actor=acting_user(request), debts=debts, case=case
         )
         if not result.allowed:
             return _blocked(request, case=case, cp=cp, channel=channel, decision=result.decision)
@@ -116,7 +116,7 @@ def contact(request: HttpRequest, case_id: int) -> HttpResponse:
     result = outreach_reserve(
         contact_point=cp,
         channel=channel,
-        actor=request.user,
+        actor=acting_user(request),
         debts=debts,
         case=case,
         dry_run=True,
@@ -125,7 +125,7 @@ def contact(request: HttpRequest, case_id: int) -> HttpResponse:
         return _blocked(request, case=case, cp=cp, channel=channel, decision=result.decision)
     key = next(iter(MESSAGE_TEMPLATES))
     subject, body, _opt = message_body(case=case, template_key=key)
-    form = MessageForm(
+    message_form = MessageForm(
         case=case,
         initial={
             "contact_point": cp.pk,
@@ -135,14 +135,14 @@ def contact(request: HttpRequest, case_id: int) -> HttpResponse:
             "body": body,
         },
     )
-    return _compose(request, case=case, cp=cp, channel=channel, form=form)
+    return _compose(request, case=case, cp=cp, channel=channel, form=message_form)
 
 
 @require_http_methods(["GET"])
 @collector_page
 def compose(request: HttpRequest, case_id: int) -> HttpResponse:
     """Re-fill the message from another template (the template select triggers it)."""
-    case = case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
+    case = case_get_for_user(user=acting_user(request), case_id=case_id, for_write=True)
     cp = _contact_point(request, case, request.GET.get("contact_point"))
     channel = request.GET.get("channel", "")
     if channel not in channels_for_contact_point(cp) or channel == "call":
@@ -167,7 +167,7 @@ def compose(request: HttpRequest, case_id: int) -> HttpResponse:
 def message_send(request: HttpRequest, case_id: int) -> HttpResponse:
     from compliance.services.outreach import outreach_reserve
 
-    case = case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
+    case = case_get_for_user(user=acting_user(request), case_id=case_id, for_write=True)
     cp = _contact_point(request, case, request.POST.get("contact_point"))
     form = MessageForm(request.POST, case=case)
     channel = request.POST.get("channel", "")
@@ -178,9 +178,9 @@ def message_send(request: HttpRequest, case_id: int) -> HttpResponse:
     debts = list(case.debts.filter(status__in=OPEN_DEBT_STATUSES))
     with transaction.atomic():
         result = outreach_reserve(
-            contact_point=cp, channel=channel, actor=request.user, debts=debts, case=case
+            contact_point=cp, channel=channel, actor=acting_user(request), debts=debts, case=case
         )
-        if result.allowed:
+        if result.allowed and result.attempt is not None:
             attempt_id = result.attempt.pk
             # Sent after commit, never while the gate's debtor lock is held.
             transaction.on_commit(lambda: _send(attempt_id=attempt_id, body=body, subject=subject))
@@ -207,9 +207,9 @@ def call_outcome(request: HttpRequest, case_id: int, attempt_id: int) -> HttpRes
     GET opens the form again for a call whose outcome was not recorded at the time."""
     from compliance.services.outreach import attempt_record_outcome
 
-    case = case_get_for_user(user=request.user, case_id=case_id, for_write=True)  # type: ignore[arg-type]
+    case = case_get_for_user(user=acting_user(request), case_id=case_id, for_write=True)
     attempt = get_object_or_404(
-        ContactAttempt.objects.visible_to(request.user).select_related("contact_point"),  # type: ignore[arg-type]
+        ContactAttempt.objects.visible_to(acting_user(request)).select_related("contact_point"),
         pk=attempt_id,
         case=case,
         channel="call",
@@ -229,7 +229,7 @@ def call_outcome(request: HttpRequest, case_id: int, attempt_id: int) -> HttpRes
                 attempt_record_outcome(
                     attempt_id=attempt.pk,
                     outcome=data["outcome"],
-                    actor=request.user,
+                    actor=acting_user(request),
                     debts_discussed=[d.pk for d in data["debts_discussed"]],
                     notes=data["notes"],
                     call_back_at=data["call_back_at"],
@@ -238,7 +238,7 @@ def call_outcome(request: HttpRequest, case_id: int, attempt_id: int) -> HttpRes
                     discussed = list(data["debts_discussed"])
                     promise_create(
                         case_id=case.pk,
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=acting_user(request),
                         amount=data["promise_amount"],
                         due_date=data["promise_due_date"],
                         debt_id=discussed[0].pk if len(discussed) == 1 else None,

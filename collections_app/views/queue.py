@@ -11,7 +11,7 @@ from collections_app.forms import QueueFilterForm
 from collections_app.selectors import QueueFilters, case_contactability, case_queue_for_user
 from compliance.engine.timezones import resolve_zones
 
-from .common import collector_page
+from .common import acting_user, collector_page
 
 QUEUE_PAGE_SIZE = 25
 
@@ -22,12 +22,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     filters = QueueFilters(**{k: v or "" for k, v in data.items()})
     now = timezone.now()
-    qs = case_queue_for_user(user=request.user, filters=filters, now=now)  # type: ignore[arg-type]
+    qs = case_queue_for_user(user=acting_user(request), filters=filters, now=now)
     page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     reach = case_contactability(case_ids=[c.pk for c in rows], at=now)
     for case in rows:
-        case.reach = reach.get(case.pk, [])
+        # Display-only attributes for the row template.
+        case.reach = reach.get(case.pk, [])  # type: ignore[attr-defined]
         zones = resolve_zones(
             override=case.debtor.timezone or None,
             override_verified=bool(case.debtor.timezone),
@@ -35,8 +36,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             country=case.debtor.country,
             region=case.debtor.region,
         )
-        case.local_zone = zones[0].zone if zones else "UTC"
-        case.zone_count = len(zones)
+        case.local_zone = zones[0].zone if zones else "UTC"  # type: ignore[attr-defined]
+        case.zone_count = len(zones)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
