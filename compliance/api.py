@@ -108,6 +108,7 @@ class DebtorConsentsView(_DebtorChildView):
 
 class ComplianceCheckView(ServiceErrorsMixin, APIView):
     permission_classes = [ReadOnlyForAuditors]
+    throttle_scope = "compliance"  # rate per user: THROTTLE_RATE_COMPLIANCE
 
     @extend_schema(
         request=CheckRequestSerializer,
@@ -133,6 +134,7 @@ class EligibilityView(APIView):
     """Reads only: auditors may ask too."""
 
     permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "compliance"
 
     @extend_schema(
         request=EligibilityRequestSerializer,

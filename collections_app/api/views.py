@@ -179,6 +179,11 @@ class ContactAttemptViewSet(
     permission_classes = [ReadOnlyForAuditors]
     filterset_class = ContactAttemptFilter
 
+    def get_throttles(self) -> list[Any]:
+        # Only the gate itself is rate limited (THROTTLE_RATE_COMPLIANCE); reading is not.
+        self.throttle_scope = "compliance" if self.action == "create" else ""
+        return super().get_throttles()
+
     def get_queryset(self) -> QuerySet:
         return (
             ContactAttempt.objects.visible_to(self.request.user)
