@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 )
             )
             generated = time.perf_counter() - started
+            size = path.stat().st_size
             with path.open("rb") as handle:
                 batch = ImportBatch(kind=BatchKind.PLACEMENTS, team=team, original_name=path.name)
                 batch.file.save(path.name, File(handle), save=False)
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         batch.refresh_from_db()
         self.stdout.write(
-            f"generated {rows} rows ({path.stat().st_size if path.exists() else 0} bytes) in "
+            f"generated {rows} rows ({size:,} bytes) in "
             f"{generated:.1f}s\nimported in {elapsed:.1f}s ({rows / elapsed:,.0f} rows/s): "
             f"{batch.status} {batch.summary}"
         )
