@@ -608,3 +608,28 @@ def test_anonymous_is_sent_to_log_in(client, case):
     response = client.get(url("case", case))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_email_needs_a_subject_and_nothing_is_reserved(client, case):
+    email = ContactPointFactory(debtor=case.debtor, kind="email", value="debtor@example.com")
+    client.force_login(case.assigned_to)
+    response = client.post(
+        url("message", case),
+        {"contact_point": email.pk, "channel": "email", "template": "call_request", "body": "x"},
+        headers=HTMX,
+    )
+    assert "An email needs a subject" in response.content.decode()
+    assert ContactAttempt.objects.count() == 0
+
+
+def test_message_template_is_written_in_the_debtors_language(client, case, mobile):
+    case.debtor.preferred_language = "zh-hans"
+    case.debtor.save()
+    client.force_login(case.assigned_to)
+    response = client.get(
+        url("compose", case) + f"?contact_point={mobile.pk}&channel=sms&template=call_request",
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert "请就您的账户" in body
+    assert "回复TD退订" in body
