@@ -28,6 +28,8 @@ from audit.services.evidence import EvidenceIntegrityError
 from audit.services.evidence_pack import evidence_pack_build
 from audit.services.retention import DEFAULT_YEARS, RULES
 from collections_app.models import ContactAttempt
+from compliance.models import ComplianceDecision
+from compliance.services.replay import decision_replay
 
 WORKSPACE_ROLES = ("auditor", "admin", "manager")
 PAGE_SIZE = 50
@@ -107,7 +109,12 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _render_decision(request, decision=attempt.decision, attempt=attempt)
 
 
-def _render_decision(request: HttpRequest, *, decision, attempt) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _render_decision(
+    request: HttpRequest,
+    *,
+    decision: ComplianceDecision | None,
+    attempt: ContactAttempt | None,
+) -> HttpResponse:
     context: dict[str, object] = {"decision": decision, "attempt": attempt}
     if decision is not None:
         _ctx, evaluated = inputs_split(decision.inputs)
@@ -127,14 +134,10 @@ def decision_replay_view(request: HttpRequest, decision_id: int) -> HttpResponse
     decision = selectors.decision_for_user(user=request.user, decision_id=decision_id)
     context: dict[str, object] = {"decision": decision}
     try:
-        from compliance.services.replay import decision_replay
-    except ImportError:
-        context["error"] = _("Replay is not available on this installation yet.")
-    else:
-        try:
-            context["replay"] = decision_replay(decision_id=decision.pk)
-        except (KeyError, TypeError, ValueError) as exc:
-            context["error"] = _("The stored inputs cannot be replayed: %(error)s") % {"error": exc}
+        context["replay"] = decision_replay(decision_id=decision.pk)
+    except (KeyError, TypeError, ValueError) as exc:
+        # Inputs stored by an older schema, or damaged: say so instead of failing the page.
+        context["error"] = _("The stored inputs cannot be replayed: %(error)s") % {"error": exc}
     return render(request, "audit/_replay.html", context)
 
 

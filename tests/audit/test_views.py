@@ -305,3 +305,15 @@ def test_every_audit_url_has_a_permission_test():
 
     names = {p.name for p in urlpatterns}
     assert names == set(COVERED_URLS), "a URL of the audit app has no permission test"
+
+
+def test_damaged_stored_inputs_are_reported_not_a_crash(client, auditor, case):
+    decision = ComplianceDecisionFactory(
+        debtor=case.debtor, allowed=False, inputs={"context": {"at": "not a time"}}
+    )
+    client.force_login(auditor)
+    response = client.get(reverse("audit:decision_replay", args=[decision.pk]))
+    assert response.status_code == 200
+    assert "cannot be replayed" in response.content.decode()
+    page = client.get(reverse("audit:decision", args=[decision.pk]))
+    assert page.status_code == 200
