@@ -128,8 +128,19 @@ def case_score(request: HttpRequest, case_id: int) -> HttpResponse:
         pk=case_id,
     )
     scorecard = getattr(case.debtor, "scorecard", None)
+    words = {
+        ("payment_history", ""): _("never paid"),
+        ("contactability", "rpc"): _("right-party contact in the last 30 days"),
+        ("contactability", "reachable"): _("reachable, no recent right-party contact"),
+        ("contactability", "none"): _("no usable contact point"),
+        ("capacity", ""): _("income or expenses unknown"),
+    }
     factors = [
-        {**f, "label": FACTOR_LABELS.get(str(f["factor"]), f["factor"])}
+        {
+            **f,
+            "label": FACTOR_LABELS.get(str(f["factor"]), f["factor"]),
+            "value": words.get((str(f["factor"]), str(f["value"])), f["value"]),
+        }
         for f in (scorecard.factors if scorecard else [])
     ]
     return render(
