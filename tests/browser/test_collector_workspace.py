@@ -124,6 +124,9 @@ def test_collector_works_a_case_through_the_gate(page, collector, workload):
         assert "工作队列" in page.locator("nav.mainnav").inner_text()
         assert "时间线" in page.content()
         screenshot(page, "collector-case-zh")
+        page.goto(f"{page.base_url}/queue/")
+        assert page.locator("h1").first.inner_text() == "工作队列"
+        screenshot(page, "collector-queue-zh")
 
 
 def test_queue_and_case_work_at_mobile_width(page, collector, workload):
