@@ -8,4 +8,5 @@ urlpatterns = [
     path(
         "imports/<int:batch_id>/errors/", api.ImportErrors.as_view(), name="exchange-import-errors"
     ),
+    path("exports/<str:kind>/", api.ExportDownload.as_view(), name="exchange-export"),
 ]

@@ -115,3 +115,25 @@ def test_a_bad_request_is_a_400_with_the_form(client, manager, params):
     response = export(client, manager, **params)
     assert response.status_code == 400
     assert b"errorlist" in response.content
+
+
+def test_the_api_streams_the_same_export(manager, case, other_case):
+    from tests.conftest import api_as
+
+    pay(case, "MINE", datetime(2026, 3, 5, tzinfo=UTC))
+    pay(other_case, "THEIRS", datetime(2026, 3, 5, tzinfo=UTC))
+    response = api_as(manager).get(
+        "/api/v1/exports/payments/", {"date_from": "2026-03-05", "date_to": "2026-03-05"}
+    )
+    assert response.status_code == 200
+    assert [r["external_reference"] for r in rows_of(response)] == ["MINE"]
+
+
+def test_the_api_refuses_collectors_and_bad_ranges(collector, manager):
+    from tests.conftest import api_as
+
+    params = {"date_from": "2026-03-05", "date_to": "2026-03-01"}
+    assert api_as(collector).get("/api/v1/exports/payments/", params).status_code == 403
+    response = api_as(manager).get("/api/v1/exports/payments/", params)
+    assert response.status_code == 400
+    assert api_as(manager).get("/api/v1/exports/secrets/", {}).status_code == 400
