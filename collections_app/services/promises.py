@@ -58,7 +58,9 @@ def promise_create(
         and not ContactAttempt.objects.filter(pk=attempt_id, debtor_id=case.debtor_id).exists()
     ):
         errors["attempt"] = _("This contact attempt does not belong to the debtor.")
-    moving = case.status != CaseStatus.PROMISE_TO_PAY
+    # A promise made while a plan runs (to pay this month's installment, say) leaves the case
+    # on its plan; otherwise the case moves to promise_to_pay.
+    moving = case.status not in (CaseStatus.PROMISE_TO_PAY, CaseStatus.PAYMENT_PLAN)
     if not errors and moving and not case.can_move_to(CaseStatus.PROMISE_TO_PAY):
         errors["__all__"] = _("A promise cannot be recorded while the case is %(status)s.") % {
             "status": case.get_status_display()
@@ -78,7 +80,7 @@ def promise_create(
         created_by=actor,
         attempt_id=attempt_id,
     )
-    if case.status != CaseStatus.PROMISE_TO_PAY:
+    if moving:
         case_status_change(
             case_id=case.pk,
             to_status=CaseStatus.PROMISE_TO_PAY,

@@ -115,3 +115,12 @@ def test_follow_ups_drive_the_next_action(case, collector, teammate, other_colle
             reason="x",
             assigned_to=other_collector,
         )
+
+
+def test_promise_during_a_plan_keeps_the_case_on_its_plan(team, collector):
+    case = CaseFactory(team=team, assigned_to=collector, status=CaseStatus.PAYMENT_PLAN)
+    promise_create(
+        case_id=case.pk, actor=collector, amount=Decimal("80"), due_date=date(2026, 3, 15)
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PAYMENT_PLAN
