@@ -56,6 +56,13 @@ class Command(BaseCommand):
             raise CommandError("The in-memory broker cannot reach a worker process.")
         count = int(opts["count"])  # type: ignore[call-overload]
         run = uuid.uuid4().hex[:8]
+        # Reminders left over by an interrupted earlier run would be swept up by the scan and
+        # counted in this one.
+        leftovers = Reminder.objects.filter(
+            idempotency_key__startswith="bench:", status__in=(*PENDING, "deferred")
+        ).update(status="cancelled", last_error="bench run interrupted")
+        if leftovers:
+            self.stdout.write(f"cancelled {leftovers} reminders left by an earlier run")
         ids = self._create(count=count, cases=int(opts["cases"]), run=run)  # type: ignore[call-overload]
         self.stdout.write(f"created {len(ids)} due reminders (run {run})")
         queue = f"bench-{run}"
@@ -77,6 +84,9 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             elapsed = time.monotonic() - started
         finally:
+            Reminder.objects.filter(pk__in=ids, status__in=("scheduled", "claimed")).update(
+                status="cancelled", last_error="bench run interrupted"
+            )
             os.killpg(worker.pid, signal.SIGTERM)
             try:
                 worker.wait(timeout=30)
