@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "manager",
     "audit",
     "exchange",
+    "perf",
 ]
 
 MIDDLEWARE = [
