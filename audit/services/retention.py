@@ -45,6 +45,10 @@ class RetentionRule:
     anchor: str
     citation: str
 
+    @property
+    def kind_label(self) -> str:
+        return str(dict(EvidenceKind.choices).get(self.kind, self.kind))
+
 
 RULES: dict[tuple[str, str], RetentionRule] = {
     ("US", EvidenceKind.RECORDING): RetentionRule(

@@ -110,6 +110,12 @@ def test_auditor_works_through_the_audit_workspace(page, audit_data):
     assert {f["path"] for f in manifest["files"]} >= {"history.csv", "decisions.json"}
     assert any(p.endswith("cease-letter.pdf") for p in archive.namelist())
 
+    page.goto(f"{page.base_url}/audit/")
+    page.click("text=Retention, legal holds and tamper evidence")
+    page.wait_for_selector("#chain-status")
+    assert "12 CFR 1006.100" in page.inner_text("main")
+    screenshot(page, "audit_records")
+
 
 def test_the_history_in_chinese_shows_chinese_names(page, audit_data):
     login(page, "audrey")
