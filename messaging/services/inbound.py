@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -54,7 +55,8 @@ def _normalise_address(channel: str, address: str) -> str:
         except phonenumbers.NumberParseException:
             return address
     if channel == "email":
-        return address.lower()
+        # "Pat Doe <Pat@Example.org>" -> "pat@example.org"
+        return (parseaddr(address)[1] or address).lower()
     return address
 
 

@@ -224,3 +224,20 @@ def test_a_receipt_for_an_unknown_message_is_stored_unmatched(clock, provider):
     assert answer.status_code == 201
     assert answer.json()["matched"] is False
     assert timezone.now() == NOW
+
+
+def test_an_email_reply_with_a_display_name_is_matched(clock, provider, case):
+    answer = provider.post(
+        INBOUND,
+        {
+            "channel": "email",
+            "message_id": "<m1@example.org>",
+            "sender": "Pat Doe <Pat@Example.org>",
+            "text": "stop",
+        },
+        format="json",
+    )
+
+    assert answer.json()["matched"] is True
+    ban = ContactRestriction.objects.get()
+    assert (ban.channel, ban.contact_point.value) == ("email", "pat@example.org")
