@@ -1,7 +1,13 @@
 """Reads of the manager workspace (see each module)."""
 
 from . import portfolio
-from .approvals import agency_placements, escalations_pending, legal_actions, plans_pending
+from .approvals import (
+    agency_placements,
+    escalations_due,
+    escalations_pending,
+    legal_actions,
+    plans_pending,
+)
 from .cases import METRICS, CaseFilters, case_list, case_rows
 from .common import DateRange, collectors_for, month_to_date, target_share, teams_for
 from .incentives import incentive_points, incentive_scorecard, month_range
@@ -25,6 +31,7 @@ __all__ = [
     "case_list",
     "case_rows",
     "collectors_for",
+    "escalations_due",
     "escalations_pending",
     "incentive_points",
     "incentive_scorecard",

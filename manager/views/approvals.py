@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,6 +51,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
         {
             "plans": plans,
             "escalations": selectors.escalations_pending(user=request.user),
+            "due": selectors.escalations_due(user=request.user, now=timezone.now()),
             "decision_form": DecisionForm(),
             "escalation_form": EscalationDecisionForm(),
         },

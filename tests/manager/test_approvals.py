@@ -323,3 +323,46 @@ def test_a_placed_case_keeps_counting_in_the_compliance_ledger(frozen, manager, 
     ).decision
     assert not decision.allowed
     assert "POST_CONVERSATION_WAIT" in {r["code"] for r in decision.reasons}
+
+
+def test_cases_past_their_strategys_escalation_mark_are_listed(
+    frozen, client, manager, collector, team, other_team
+):
+    from collections_app.models import Payment
+    from manager.models import Arm, CaseStrategy, Strategy
+    from manager.selectors import escalations_due
+    from tests.factories import CaseFactory
+
+    legal = Strategy.objects.create(name="Sue early", escalate_after_days=30, escalate_to="legal")
+    calls = Strategy.objects.create(
+        name="Calls", challenger=legal, challenger_pct=50, escalate_after_days=None
+    )
+    frozen.move_to(NOW - timedelta(days=40))
+    silent = CaseFactory(team=team, assigned_to=collector)
+    paying = CaseFactory(team=team, assigned_to=collector)
+    champion = CaseFactory(team=team, assigned_to=collector)
+    theirs = CaseFactory(team=other_team)
+    frozen.move_to(NOW - timedelta(days=10))
+    fresh = CaseFactory(team=team, assigned_to=collector)
+    frozen.move_to(NOW)
+    for case, arm in (
+        (silent, Arm.CHALLENGER),
+        (paying, Arm.CHALLENGER),
+        (champion, Arm.CHAMPION),
+        (theirs, Arm.CHALLENGER),
+        (fresh, Arm.CHALLENGER),
+    ):
+        CaseStrategy.objects.create(case=case, strategy=calls, arm=arm, assigned_at=NOW)
+    Payment.objects.create(
+        case=paying,
+        debt=paying.debts.first(),
+        amount=Decimal("5"),
+        received_at=NOW - timedelta(days=3),
+        external_reference="pay",
+    )
+    due = escalations_due(user=manager, now=NOW)
+    assert [(c.pk, s.name) for c, s in due] == [(silent.pk, "Sue early")]
+    client.force_login(manager)
+    assert f'data-due="{silent.pk}"' in client.get(reverse("manager:approvals")).content.decode()
+    escalation_request(case_id=silent.pk, kind="legal", actor=collector, reason="Due")
+    assert escalations_due(user=manager, now=NOW) == []
