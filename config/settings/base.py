@@ -108,6 +108,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Optional PostgreSQL read replica for dashboards and exports (see config/routers.py).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    MIDDLEWARE.append("config.routers.ReplicaReadMiddleware")
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -246,6 +251,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "collections_app.tasks.heartbeat", "schedule": 60.0},
     "audit-chain-seal": {"task": "audit.tasks.chain_seal", "schedule": 60.0},
     "audit-retention-purge": {"task": "audit.tasks.retention_purge", "schedule": 86400.0},
+    "exchange-files-purge": {"task": "exchange.tasks.import_files_purge", "schedule": 86400.0},
     "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
     "scores-recompute": {
         "task": "manager.tasks.scores_recompute",
