@@ -9,3 +9,11 @@ from exchange.services.batches import batch_run
 def import_run(batch_id: int) -> None:
     """Run one import batch; a second delivery of the same id does nothing (the claim)."""
     batch_run(batch_id=batch_id)
+
+
+@shared_task(name="exchange.tasks.import_files_purge")
+def import_files_purge() -> int:
+    """Daily: delete uploaded files of batches finished more than 30 days ago."""
+    from exchange.services.retention import batch_files_purge
+
+    return batch_files_purge()
