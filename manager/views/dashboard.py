@@ -125,6 +125,10 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "unassigned_link": _drill(base, collector="none", status="open"),
         "unassigned": selectors.unassigned_count(user=user, team_id=team_id),
         "open_link": _drill(base, status="open"),
+        "kpi_links": {
+            m: _drill(base, metric=m)
+            for m in ("attempts", "rpc", "promises", "collected", "blocked")
+        },
     }
 
 
