@@ -53,6 +53,7 @@ def test_a_manager_uploads_sees_progress_and_the_error_report(
     login(page, "morgan")
     page.goto(f"{page.base_url}/exchange/")
     assert page.locator("h1").inner_text() == "Data exchange"
+    screenshot(page, "exchange-home")
     page.select_option("#id_kind", "placements")
     page.set_input_files(
         "#id_file",
