@@ -161,6 +161,15 @@ def test_restrictions_reminders_and_money_are_seeded(seeded):
 
 
 @pytest.mark.django_db
+def test_main_records_have_a_past_for_the_as_of_view(seeded):
+    assert Debtor.history.count() == Debtor.objects.count()
+    assert Case.history.count() == Case.objects.count()
+    case = Case.objects.exclude(status="new").order_by("opened_at").first()
+    first = case.history.earliest("history_date")
+    assert first.history_date == case.opened_at < SEED_AT
+
+
+@pytest.mark.django_db
 def test_running_twice_changes_nothing(seeded):
     before = counts()
     output = seed()
