@@ -1,0 +1,84 @@
+"""`manage.py loadtest_report --summary var/bench/loadtest-summary.json [--report FILE]`:
+the load test's figures as a table, printed and written into the Scale benchmark section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from perf.report import docs_write_block
+from perf.stats import machine
+
+TARGET_P95_MS = 300
+START = "<!-- loadtest:start (written by bin/loadtest; edit outside the markers) -->"
+END = "<!-- loadtest:end -->"
+
+
+def loadtest_table(summary: dict[str, Any]) -> str:
+    lines = [
+        "| requests | count | failures | throughput | p50 | p95 | p99 | max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rows = [*sorted(summary["endpoints"].items()), ("all", summary["total"])]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['requests']:,} | {r['failures']:,} | {r['rps']:.1f}/s "
+            f"| {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['p99']:.0f} ms | {r['max']:.0f} ms |"
+        )
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Report the load test's throughput, latency and errors."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--summary", required=True)
+        parser.add_argument("--report", default="")
+        parser.add_argument("--users", default="")
+        parser.add_argument("--run-time", default="")
+        parser.add_argument("--workers", default="")
+        parser.add_argument("--load", default="")
+        parser.add_argument("--reminders", default="")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        path = Path(opts["summary"])
+        if not path.exists():
+            raise CommandError(f"No summary at {path}: the load test did not finish.")
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        total = summary["total"]
+        met = total["p95"] < TARGET_P95_MS and total["failures"] == 0
+        verdict = (
+            "met"
+            if met
+            else f"missed: p95 {total['p95']:.0f} ms (target < {TARGET_P95_MS} ms), "
+            f"{total['failures']} errors"
+        )
+        info = machine()
+        errors = "; ".join(f"{e['name']}: {e['error']} x{e['count']}" for e in summary["errors"])
+        text = "\n".join(
+            [
+                START,
+                "",
+                f"Load test of {timezone.now():%d %b %Y, %H:%M} UTC: {opts['users']} simulated "
+                f"collectors for {opts['run_time']} against gunicorn ({opts['workers']} "
+                f"processes, production settings, DEBUG off) on 127.0.0.1, with a Celery worker "
+                f"and beat sending reminders; {info['nproc']} cores, load average "
+                f"{opts['load']} (before -> after). Reminders due and not yet sent: "
+                f"{opts['reminders']} (before -> after).",
+                "",
+                loadtest_table(summary),
+                "",
+                f"Target p95 < {TARGET_P95_MS} ms with zero errors: **{verdict}**."
+                + (f" Errors: {errors}" if errors else ""),
+                "",
+                END,
+            ]
+        )
+        self.stdout.write(text)
+        if opts["report"]:
+            docs_write_block(Path(opts["report"]), text, start=START, end=END)
+            self.stdout.write(f"written to {opts['report']}")
