@@ -57,7 +57,8 @@ MATRIX: list[Row] = [
     Row("api-case-detail", "GET", "403 200 404 200 404 200 200", kwargs={"pk": "case"}, api=True),
     # --- API: the gate ---------------------------------------------------
     Row("api-compliance-check", "POST", "403 400 400 400 400 403 400", api=True),  # empty body
-    Row("api-compliance-check", "POST", "403 200 404 200 404 403 200", api=True, data={"contact_point": "{contact_point}", "channel": "call"}),
+    # Another team's contact point named in the body: "does not exist" (400), as for an unknown id.
+    Row("api-compliance-check", "POST", "403 200 400 200 400 403 200", api=True, data={"contact_point": "{contact_point}", "channel": "call"}),
     Row("api-compliance-eligibility", "POST", "403 400 400 400 400 400 400", api=True),
     Row("api-attempt-list", "GET", "403 200 200 200 200 200 200", api=True),
     Row("api-attempt-list", "GET", "403 200 200 200 200 200 200", api=True, query="debtor={other_debtor}"),
@@ -80,6 +81,20 @@ MATRIX: list[Row] = [
     Row("audit-history-export", "GET", "403 404 404 200 200 200 200", api=True),
     Row("audit-evidence", "GET", "403 200 200 200 200 200 200", api=True),
     Row("audit-evidence", "POST", "403 415 415 415 415 403 415", api=True),
+    # --- API: manager ----------------------------------------------------
+    Row("api-manager-team-figures", "GET", "403 403 403 200 200 403 200", api=True),
+    Row("api-manager-team-figures", "GET", "403 403 403 200 200 403 200", api=True, query="team={other_team}"),
+    Row("api-manager-reassign", "POST", "403 403 403 400 400 403 400", api=True),  # empty body
+    Row("api-manager-reassign", "POST", "403 403 403 200 404 403 200", api=True, data={"cases": ["{case}"], "to_user": None, "reason": "matrix"}),
+    Row("api-manager-plan-decision", "POST", "403 403 403 400 404 403 400", kwargs={"plan_id": "plan"}, api=True),
+    Row("api-escalation-requests", "POST", "403 400 400 400 400 403 400", api=True),  # empty body
+    Row("api-escalation-requests", "POST", "403 201 404 400 404 403 400", api=True, data={"case": "{case}", "kind": "agency", "reason": "matrix"}),
+    # --- API: exchange (imports and finance exports) ---------------------
+    Row("exchange-imports", "GET", "403 200 200 200 200 200 200", api=True),  # collectors: an empty list
+    Row("exchange-imports", "POST", "403 403 403 415 415 403 415", api=True),  # JSON instead of a file
+    Row("exchange-import", "GET", "403 404 404 200 404 200 200", kwargs={"batch_id": "batch"}, api=True),
+    Row("exchange-import-errors", "GET", "403 404 404 200 404 200 200", kwargs={"batch_id": "batch"}, api=True),
+    Row("exchange-export", "GET", "403 403 403 200 200 200 200", kwargs={"kind": "=cases"}, api=True, query="date_from=2026-01-01&date_to=2026-01-31"),
     # --- collector workspace --------------------------------------------
     Row("collections:queue", "GET", "302 200 200 200 200 404 200"),
     Row("collections:queue", "GET", "302 200 200 200 200 404 200", htmx=True),
@@ -122,6 +137,9 @@ MATRIX: list[Row] = [
     Row("manager:escalation_decide", "POST", "302 404 404 302 404 404 302", kwargs={"request_id": "escalation"}),
     Row("manager:escalations", "GET", "302 404 404 200 200 404 200"),
     Row("manager:incentives", "GET", "302 404 404 200 200 404 200"),
+    Row("manager:strategies", "GET", "302 404 404 200 200 404 200"),
+    Row("manager:team_policy", "POST", "302 404 404 302 302 404 302"),  # each manager: own team's policy
+    Row("manager:complaint_add", "POST", "302 404 404 302 404 404 302", kwargs=CASE),
     # --- audit workspace -------------------------------------------------
     Row("audit:home", "GET", "302 404 404 200 200 200 200"),
     Row("audit:home", "GET", "302 404 404 200 200 200 200", query="debtor={other_debtor}"),
@@ -136,6 +154,17 @@ MATRIX: list[Row] = [
     Row("audit:case_evidence", "POST", "302 400 404 400 404 403 400", kwargs=CASE),
     Row("audit:evidence_pack", "GET", "302 404 404 200 404 200 200", kwargs=CASE),
     Row("audit:evidence_download", "GET", "302 200 404 200 404 200 200", kwargs={"evidence_id": "evidence"}),
+    Row("audit:records", "GET", "302 404 404 404 404 200 200"),
+    # --- exchange (files in and out) ---------------------------------------
+    Row("exchange:home", "GET", "302 404 404 200 200 200 200"),
+    Row("exchange:upload", "POST", "302 404 404 400 400 404 400"),
+    Row("exchange:batch", "GET", "302 404 404 200 404 200 200", kwargs={"batch_id": "batch"}),
+    Row("exchange:batch_progress", "GET", "302 404 404 200 404 200 200", kwargs={"batch_id": "batch"}),
+    Row("exchange:batch_progress", "GET", "302 404 404 200 404 200 200", kwargs={"batch_id": "batch"}, htmx=True),
+    Row("exchange:batch_errors", "GET", "302 404 404 200 404 200 200", kwargs={"batch_id": "batch"}),
+    Row("exchange:exports", "GET", "302 404 404 200 200 200 200"),
+    Row("exchange:exceptions", "GET", "302 404 404 200 200 200 200"),
+    Row("exchange:exception_resolve", "POST", "302 404 404 302 404 404 302", kwargs={"exception_id": "exception"}),
     # --- messaging --------------------------------------------------------
     Row("messaging:reminders", "GET", "302 404 404 200 200 404 200"),
 ]

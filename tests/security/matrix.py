@@ -96,7 +96,7 @@ class World:
         self._build()
 
     def _build(self) -> None:
-        from collections_app.models import FollowUp, RepaymentPlan
+        from collections_app.models import FollowUp, Installment, RepaymentPlan
         from tests.factories import ComplianceDecisionFactory, ContactAttemptFactory
 
         case, collector, manager = self.case, self.users["collector"], self.users["manager"]
@@ -129,8 +129,13 @@ class World:
                 start_date=timezone.now().date() + timedelta(days=7),
             ),
         )
+        plan = self.objects["plan"]
+        Installment.objects.create(
+            plan=plan, seq=1, due_date=plan.start_date, amount=plan.total_amount
+        )
         self._build_manager_objects(case, collector, manager)
         self._build_audit_objects(case, attempt)
+        self._build_exchange_objects(case, manager)
 
     def _build_manager_objects(self, case: Any, collector: Any, manager: Any) -> None:
         from manager.models import Agency, AgencyPlacement, EscalationRequest, LegalAction
@@ -168,8 +173,33 @@ class World:
             uploaded_by=self.users["collector"],
         )
 
+    def _build_exchange_objects(self, case: Any, manager: Any) -> None:
+        from exchange.models import ImportBatch, ReconciliationException
+
+        batch = ImportBatch.objects.create(
+            kind="payments",
+            team=case.team,
+            file=ContentFile(b"account_number,amount\n", name="payments.csv"),
+            original_name="payments.csv",
+            created_by=manager,
+        )
+        debt = case.debts.first()
+        self.objects.update(
+            batch=batch,
+            exception=ReconciliationException.objects.create(
+                batch=batch,
+                case=case,
+                debt=debt,
+                feed_balance=debt.balance + Decimal("10.00"),
+                system_balance=debt.balance,
+            ),
+        )
+
     def url(self, row: Row) -> str:
-        kwargs = {k: self.objects[v].pk for k, v in row.kwargs.items()}
+        # "=text" is a literal argument (e.g. an export kind), anything else names an object.
+        kwargs = {
+            k: v[1:] if v.startswith("=") else self.objects[v].pk for k, v in row.kwargs.items()
+        }
         path = "/" + row.name if "/" in row.name else reverse(row.name, kwargs=kwargs)
         if row.query:
             path += "?" + self.fill(row.query)

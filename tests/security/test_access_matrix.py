@@ -81,6 +81,9 @@ GUESS_KWARG = {
     "action_id": "legal_action",
     "placement_id": "placement",
     "follow_up_id": "follow_up",
+    "batch_id": "batch",
+    "exception_id": "exception",
+    "kind": "=cases",
 }
 
 
@@ -118,3 +121,25 @@ def test_record_current_behaviour(world: World) -> None:
                 + "),"
             )
     Path("var/matrix_record.txt").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.django_db
+def test_another_teams_object_in_a_body_looks_like_a_missing_one(world: World) -> None:
+    """Out-of-scope ids named in a request body are refused exactly like ids that do not exist,
+    so the answer reveals nothing about the other team."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["collector"])
+    other_cp = world.other_case.debtor.contact_points.first()
+    assert other_cp is not None
+
+    def check(contact_point: int) -> tuple[int, str]:
+        response = client.post(
+            "/api/v1/compliance/check/",
+            {"contact_point": contact_point, "channel": "call"},
+            content_type="application/json",
+        )
+        return response.status_code, response.content.decode().replace(str(contact_point), "ID")
+
+    assert check(other_cp.pk) == check(999_999_999)
