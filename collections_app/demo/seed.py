@@ -200,18 +200,34 @@ def reminder_due_now(
         ctx = DebtorContext(spec).context(Planned(now, channel, "", cp), spec.ledger)
         if not evaluate(ctx).allowed:
             continue
+        # The reminder must say something true today: a promise or installment due today, an
+        # installment due within the week, or a promise made for today.
+        today = now.astimezone(ZoneInfo(spec.zones[0].zone)).date()
         promise, installment = spec.promise, spec.next_installment
-        if promise is None and installment is None:
-            promise = _promise_due_today(rows, spec, work, now)
+        kind = ""
+        if promise is not None and promise["due_date"] == today:
+            kind, installment = "promise_due", None
+        elif installment is not None and installment["due_date"] == today:
+            kind, promise = "installment_due_today", None
+        elif installment is not None and (installment["due_date"] - today).days <= 7:
+            kind, promise = "installment_due_soon", None
+        elif promise is None:
+            kind, promise, installment = (
+                "promise_due",
+                _promise_due_today(rows, spec, work, now),
+                None,
+            )
+        if not kind:
+            continue
         work.reminder(
             rows,
             spec,
-            kind="promise_due" if promise else "installment_due_today",
+            kind=kind,
             channel=channel,
             cp=cp,
             due_at=now,
             promise=promise,
-            installment=None if promise else installment,
+            installment=installment,
         )
         return True
     return False

@@ -154,6 +154,12 @@ def test_restrictions_reminders_and_money_are_seeded(seeded):
     sms = due_now.get(channel="sms")
     for zone in sms.contact_point.timezones:
         assert 9 <= SEED_AT.astimezone(ZoneInfo(zone["zone"])).hour < 21
+    for reminder in due_now:
+        today = SEED_AT.astimezone(ZoneInfo(reminder.contact_point.timezones[0]["zone"])).date()
+        if reminder.promise_id:
+            assert reminder.kind == "promise_due" and reminder.promise.due_date == today
+        else:
+            assert 0 <= (reminder.installment.due_date - today).days <= 7
     assert Reminder.objects.filter(status="scheduled", due_at__gt=SEED_AT).exists()
     refs = list(Payment.objects.values_list("external_reference", flat=True))
     assert refs and len(refs) == len(set(refs)) and all(refs)
