@@ -31,6 +31,21 @@ from .common import error_text, team_param
 PAGE_SIZE = 50
 
 
+def _metric_labels() -> dict[str, str]:
+    return {
+        "active": _("Active cases"),
+        "attempts": _("Attempts"),
+        "rpc": _("Right-party contacts"),
+        "promises": _("Promises made"),
+        "kept": _("Promises kept"),
+        "broken": _("Promises broken"),
+        "collected": _("Collected"),
+        "blocked": _("Compliance blocks"),
+        "flagged": _("Flagged attempts"),
+        "reminders": _("Reminders"),
+    }
+
+
 def _back(request: HttpRequest) -> str:
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
@@ -59,6 +74,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "reassign_form": ReassignForm(collectors=collectors),
             "teams": [(t, team_policy(team=t)) for t in selectors.teams_for(request.user)],
             "query": request.GET.urlencode(),
+            "metric_label": _metric_labels().get(form.filters().metric, ""),
         },
     )
 

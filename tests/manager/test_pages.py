@@ -130,3 +130,9 @@ def test_case_list_filters_and_search(client, manager, case, team):
     assert "Zed Quarry" in body and f'data-case="{case.pk}"' not in body
     body = client.get(reverse("manager:cases"), {"collector": "none"}).content.decode()
     assert "Zed Quarry" in body and f'data-case="{case.pk}"' not in body
+
+
+def test_drill_down_names_the_figure_in_words(client, manager):
+    client.force_login(manager)
+    body = client.get(reverse("manager:cases"), {"metric": "flagged"}).content.decode()
+    assert "Cases behind the figure &quot;Flagged attempts&quot;" in body
