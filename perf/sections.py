@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Max, Min
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -427,12 +428,16 @@ def section_export(opts: Options) -> list[Figure]:
     started = time.perf_counter()
     deadline = time.monotonic() + opts.budget_s
     response = client.get(reverse("audit:history_export") + "?show=attempts")
-    stream = iter(response.streaming_content)
-    for chunk in stream:
+    for chunk in response.streaming_content:
         rows += bytes(chunk).count(b"\n")
         if rows > opts.export_rows or time.monotonic() > deadline:
             break
-    response.close()
+    # Closing the response ends its server-side cursor; keep the connection for the floor.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     elapsed = time.perf_counter() - started
     peak = _rss_mb()
     rows = max(0, rows - 1)  # the header
