@@ -179,7 +179,12 @@ def reminders_sync(*, case_id: int) -> SyncResult:
                 reminder.reasons = [{"code": NO_LONGER_DUE, "rule": "", "message": ""}]
                 reminder.save(update_fields=["status", "reasons", "updated_at"])
                 cancelled += 1
-            elif reminder.status == ReminderStatus.SCHEDULED and reminder.due_at != spec["due_at"]:
+            elif (
+                reminder.status == ReminderStatus.SCHEDULED
+                and reminder.due_at != spec["due_at"]
+                # A catch-up reminder already due stays as it is (its target is "now").
+                and not (reminder.due_at <= now and spec["due_at"] <= now)
+            ):
                 reminder.due_at = spec["due_at"]
                 reminder.save(update_fields=["due_at", "updated_at"])
                 moved += 1

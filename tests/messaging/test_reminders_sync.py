@@ -116,3 +116,28 @@ def test_a_closed_case_loses_its_pending_reminders(clock, team, collector):
 
     assert result.cancelled == 2
     assert not Reminder.objects.filter(status="scheduled").exists()
+
+
+def test_a_catch_up_reminder_already_due_is_not_moved_by_a_later_sync(team, collector):
+    with time_machine.travel(NOW, tick=False):
+        case = us_case(team=team, collector=collector, consent_at=utc(2026, 11, 1))
+        active_plan(case, dues=[date(2026, 11, 1)])
+        reminders_sync(case_id=case.pk)
+    with time_machine.travel(utc(2026, 11, 5, 12, 30), tick=False):
+        again = reminders_sync(case_id=case.pk)
+
+    assert again.moved == 0
+    assert Reminder.objects.get().due_at == NOW
+
+
+def test_a_changed_due_date_moves_the_scheduled_reminder(clock, team, collector):
+    case = us_case(team=team, collector=collector, consent_at=utc(2026, 11, 1))
+    promise = PromiseFactory(case=case, due_date=date(2026, 11, 8))
+    reminders_sync(case_id=case.pk)
+    promise.due_date = date(2026, 11, 9)
+    promise.save()
+
+    result = reminders_sync(case_id=case.pk)
+
+    assert result.moved == 2
+    assert Reminder.objects.get(kind="promise_due").due_at == utc(2026, 11, 9, 15, 0)
