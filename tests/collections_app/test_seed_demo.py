@@ -269,3 +269,19 @@ def test_history_made_without_the_engine_passes_the_engine(at):
         assert not any(a["flagged"] for a in kept)
     assert planned_total > 200
     assert kept_total == planned_total
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_application_can_insert_after_an_orm_seed_on_postgresql():
+    from collections_app.models import Note
+    from compliance.models import ComplianceDecision
+
+    call_command("seed_demo", cases=40, method="orm", stdout=StringIO())
+    debtor = Debtor.objects.create(full_name="After Seed", country="US", region="NY")
+    decision = ComplianceDecision.objects.create(
+        evaluated_at=debtor.created_at, debtor=debtor, channel="call", purpose="check", allowed=True
+    )
+    assert decision.pk > 0
+    case = Case.objects.first()
+    Note.objects.create(case=case, author=case.team.manager, body="after seed")
