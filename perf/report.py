@@ -55,7 +55,7 @@ def block(meta: dict[str, Any], figures: list[dict[str, Any]]) -> str:
         f"- Machine: {meta['nproc']} cores, {meta['memory_mb']:,} MB of memory; load average "
         f"during the run {load} (1-minute, sampled every 5 s); PostgreSQL {meta['pg']} on the "
         "same machine.",
-        f"- Database `{meta['database']}`: {meta['rows']}.",
+        f"- Database `{meta['database']}` at the start: {meta['rows']}.",
         f"- Settings: `{meta['settings']}`, DEBUG {meta['debug']}; heavy processes under "
         f"`nice -n {meta['nice']}`.",
         "",
