@@ -19,7 +19,7 @@ from locust import HttpUser, between, events, task
 
 USERS_FILE = Path(os.environ.get("LOADTEST_USERS_FILE", "var/bench/loadtest-users.json"))
 SUMMARY_FILE = Path(os.environ.get("LOADTEST_SUMMARY", "var/bench/loadtest-summary.json"))
-WAIT = [float(x) for x in os.environ.get("LOADTEST_WAIT", "5,15").split(",")]
+WAIT = [float(x) for x in os.environ.get("LOADTEST_WAIT", "10,30").split(",")]
 OUTCOMES = ("no_answer", "voicemail", "busy", "conversation")
 
 _people: list[dict[str, Any]] = json.loads(USERS_FILE.read_text(encoding="utf-8"))["users"]

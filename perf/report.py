@@ -25,6 +25,27 @@ def _num(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+# Why a figure misses its target (the section "Where the time goes" says more).
+WHY = {
+    "decision": "ORM snapshot building and the rules in Python, not SQL",
+    "api_decision": "the in-process decision plus DRF and the middleware",
+    "eligibility": "per-case Python: model rows, phone parsing, next-allowed search",
+    "queue": "the gate snapshot is loaded once per channel (4 x 8 queries)",
+    "case": "choice fields re-read debts and contact points through cursors",
+    "dashboard": "roll rates scan the debt history per debt; many reverse() calls",
+    "export": "per-cell Python formatting of each row",
+    "import": "row checks and history rows (see Placement import)",
+    "reminders": "one gate decision and history rows per reminder (see Reminder dispatch)",
+}
+
+
+def _why(key: str) -> str:
+    for prefix in sorted(WHY, key=len, reverse=True):
+        if key.startswith(prefix):
+            return WHY[prefix]
+    return ""
+
+
 def table(figures: list[dict[str, Any]]) -> str:
     lines = [
         "| figure | ours | floor (raw SQL) | ours / floor | target | result | queries | notes |",
@@ -38,6 +59,8 @@ def table(figures: list[dict[str, Any]]) -> str:
         ratio = f"{f['ratio']:.1f}x" if f.get("ratio") else "—"
         queries = str(f["queries"]) if f.get("queries") is not None else "—"
         note = str(f.get("note", "")).replace("|", "/").replace("\n", " ")
+        if str(f["verdict"]).startswith(("missed", "stopped")) or f["met"] is False:
+            note = f"**why:** {_why(f['key'])}. {note}"
         lines.append(
             f"| {f['label']} | {_num(f['ours'], f['unit'])} | {_num(f['floor'], f['unit'])} "
             f"| {ratio} | {target} | {f['verdict']} | {queries} | {note} |"
