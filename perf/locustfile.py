@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ OUTCOMES = ("no_answer", "voicemail", "busy", "conversation")
 
 _people: list[dict[str, Any]] = json.loads(USERS_FILE.read_text(encoding="utf-8"))["users"]
 _next = itertools.cycle(range(len(_people)))
+_gate: Counter[str] = Counter()  # the gate's answers to the calls placed
 
 
 class Collector(HttpUser):
@@ -66,6 +68,7 @@ class Collector(HttpUser):
             name="POST /api/v1/contact-attempts/",
             catch_response=True,
         ) as response:
+            _gate[str(response.status_code)] += 1
             if response.status_code == 409:
                 response.success()  # blocked by the compliance gate: a correct answer
                 return
@@ -107,6 +110,7 @@ def _summary(environment: Any, **_kwargs: Any) -> None:
             for e in stats.errors.values()
         ],
         "users": environment.runner.user_count if environment.runner else 0,
+        "gate": dict(_gate),
     }
     SUMMARY_FILE.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_FILE.write_text(json.dumps(summary, indent=1), encoding="utf-8")

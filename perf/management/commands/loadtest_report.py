@@ -58,6 +58,8 @@ class Command(BaseCommand):
             f"{total['failures']} errors"
         )
         info = machine()
+        gate = summary.get("gate") or {}
+        gate_text = ", ".join(f"{k}: {v}" for k, v in sorted(gate.items())) or "none"
         errors = "; ".join(f"{e['name']}: {e['error']} x{e['count']}" for e in summary["errors"])
         text = "\n".join(
             [
@@ -68,7 +70,8 @@ class Command(BaseCommand):
                 f"processes, production settings, DEBUG off) on 127.0.0.1, with a Celery worker "
                 f"and beat sending reminders; {info['nproc']} cores, load average "
                 f"{opts['load']} (before -> after). Reminders due and not yet sent: "
-                f"{opts['reminders']} (before -> after).",
+                f"{opts['reminders']} (before -> after). The gate's answers to the calls placed "
+                f"(201 placed, 409 refused by a rule): {gate_text}.",
                 "",
                 loadtest_table(summary),
                 "",
