@@ -81,6 +81,7 @@ def block(meta: dict[str, Any], figures: list[dict[str, Any]]) -> str:
         f"- Database `{meta['database']}` at the start: {meta['rows']}.",
         f"- Settings: `{meta['settings']}`, DEBUG {meta['debug']}; heavy processes under "
         f"`nice -n {meta['nice']}`.",
+        *([f"- Figures of {meta['merged']}."] if meta.get("merged") else []),
         "",
         table(figures),
         "",

@@ -85,6 +85,11 @@ class Command(BaseCommand):
             "--isolate", action="store_true", help="each section in a child process"
         )
         parser.add_argument("--json", dest="json_path", default="", help="write figures here")
+        parser.add_argument(
+            "--merge",
+            default="",
+            help="a previous run's --json: its figures of the sections not run now are kept",
+        )
         parser.add_argument("--report", default="", help="write the table into this file")
         parser.add_argument("--no-assign", action="store_true", help=argparse.SUPPRESS)
 
@@ -124,6 +129,8 @@ class Command(BaseCommand):
                     got = self._child(name, opts)
                 else:
                     got = [f.as_dict() for f in SECTIONS[name](options)]
+                for figure in got:
+                    figure["section"] = name
                 figures.extend(got)
                 self.stdout.write(f"[{name}] {time.monotonic() - t0:.1f} s")
                 for f in got:
@@ -136,6 +143,18 @@ class Command(BaseCommand):
                     json.dumps({"figures": figures}, default=str), encoding="utf-8"
                 )
             return
+        merged = ""
+        if opts["merge"] and Path(opts["merge"]).exists():
+            before = json.loads(Path(opts["merge"]).read_text(encoding="utf-8"))
+            kept = [f for f in before["figures"] if f.get("section") not in names]
+            order = {name: i for i, name in enumerate(SECTIONS)}
+            figures = sorted(kept + figures, key=lambda f: order.get(f.get("section", ""), 99))
+            if kept:
+                prev = before.get("meta", {})
+                merged = (
+                    f"{', '.join(dict.fromkeys(f['section'] for f in kept))} from the run of "
+                    f"{prev.get('started', '?')} UTC (load average {prev.get('load', '?')})"
+                )
         info = machine()
         meta = {
             "started": started_at.strftime("%d %b %Y, %H:%M"),
@@ -150,6 +169,7 @@ class Command(BaseCommand):
             "settings": os.environ.get("DJANGO_SETTINGS_MODULE", ""),
             "debug": "on" if settings.DEBUG else "off",
             "nice": os.nice(0),
+            "merged": merged,
         }
         self.stdout.write("")
         self.stdout.write(table(figures))
