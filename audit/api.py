@@ -107,13 +107,25 @@ HISTORY_PARAMETERS = [
 ]
 
 
+class _Page(serializers.Serializer):
+    """The page envelope DRF's PageNumberPagination answers with (for the schema)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class HistoryPageSerializer(_Page):
+    results = HistoryRowSerializer(many=True)
+
+
 class HistoryList(APIView):
     """`GET /api/v1/audit/attempts/?debtor=&collector=&team=&channel=&outcome=&source=
     &show=all|attempts|flagged|blocked&flagged=&from=&to=`: attempts and blocked tries."""
 
     permission_classes = [IsAuthenticated, AuditReader]
 
-    @extend_schema(parameters=HISTORY_PARAMETERS, responses=HistoryRowSerializer(many=True))
+    @extend_schema(parameters=HISTORY_PARAMETERS, responses=HistoryPageSerializer)
     def get(self, request: Request) -> Response:
         qs = selectors.history_search(user=request.user, filters=_filters(request))
         paginator = PageNumberPagination()
@@ -152,6 +164,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
         ]
 
 
+class EvidencePageSerializer(_Page):
+    results = EvidenceSerializer(many=True)
+
+
 class EvidenceUploadSerializer(serializers.Serializer):
     case = serializers.IntegerField()
     attempt = serializers.IntegerField(required=False, allow_null=True)
@@ -167,9 +183,7 @@ class EvidenceCollection(APIView):
     permission_classes = [IsAuthenticated, ReadOnlyForAuditors]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("case", int)], responses=EvidenceSerializer(many=True)
-    )
+    @extend_schema(parameters=[OpenApiParameter("case", int)], responses=EvidencePageSerializer)
     def get(self, request: Request) -> Response:
         qs = selectors.evidence_for_user(user=request.user)
         case_id = request.query_params.get("case")

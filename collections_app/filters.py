@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
@@ -32,10 +34,20 @@ class ContactAttemptFilter(django_filters.FilterSet):
         fields = ["debtor", "collector", "channel", "flagged", "source", "outcome"]
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 with any offset the parser accepts, compared in UTC: PostgreSQL refuses
+    offsets beyond +-15:59 (e.g. "-22:39"), which would otherwise surface as a server error."""
+
+    def filter(self, qs, value):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 # "from" is a Python keyword, so these two are added after the class is built.
-ContactAttemptFilter.base_filters["from"] = django_filters.IsoDateTimeFilter(
+ContactAttemptFilter.base_filters["from"] = UtcDateTimeFilter(
     field_name="occurred_at", lookup_expr="gte", label=_("occurred at or after")
 )
-ContactAttemptFilter.base_filters["to"] = django_filters.IsoDateTimeFilter(
+ContactAttemptFilter.base_filters["to"] = UtcDateTimeFilter(
     field_name="occurred_at", lookup_expr="lte", label=_("occurred at or before")
 )

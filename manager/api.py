@@ -78,10 +78,16 @@ class CollectorFiguresSerializer(serializers.Serializer):
     flagged = serializers.IntegerField()
 
 
+class TeamFiguresSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    collectors = CollectorFiguresSerializer(many=True)
+
+
 class TeamFiguresView(APIView):
     permission_classes = [IsAuthenticated, IsManager]
 
-    @extend_schema(parameters=[PeriodQuery], responses=CollectorFiguresSerializer(many=True))
+    @extend_schema(parameters=[PeriodQuery], responses=TeamFiguresSerializer)
     def get(self, request: Request) -> Response:
         query = PeriodQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -73,6 +73,7 @@ class DebtorViewSet(
 
     serializer_class = DebtorSerializer
     permission_classes = [ReadOnlyForAuditors]
+    lookup_value_regex = r"[0-9]+"
     filterset_class = DebtorFilter
 
     def get_queryset(self) -> QuerySet:
@@ -126,6 +127,7 @@ class DebtViewSet(
 ):
     serializer_class = DebtSerializer
     permission_classes = [ReadOnlyForAuditors]
+    lookup_value_regex = r"[0-9]+"
     filterset_fields = ["debtor", "product", "status", "bucket"]
 
     def get_queryset(self) -> QuerySet:
@@ -148,6 +150,7 @@ class CaseViewSet(
 ):
     serializer_class = CaseSerializer
     permission_classes = [ReadOnlyForAuditors]
+    lookup_value_regex = r"[0-9]+"
     filterset_fields = ["debtor", "status", "assigned_to", "team"]
 
     def get_queryset(self) -> QuerySet:
@@ -177,6 +180,7 @@ class ContactAttemptViewSet(
 
     serializer_class = ContactAttemptSerializer
     permission_classes = [ReadOnlyForAuditors]
+    lookup_value_regex = r"[0-9]+"
     filterset_class = ContactAttemptFilter
 
     def get_throttles(self) -> list[Any]:

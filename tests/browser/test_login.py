@@ -5,7 +5,7 @@ def test_each_role_lands_on_its_workspace_after_login(page, collector, manager, 
     for user, heading in [
         (collector, "Work queue"),
         (manager, "Team dashboard"),
-        (auditor, "Audit workspace"),
+        (auditor, "Contact history"),
     ]:
         login(page, user.username)
         assert page.locator("h1").first.inner_text() == heading
