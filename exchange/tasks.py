@@ -11,6 +11,14 @@ def import_run(batch_id: int) -> None:
     batch_run(batch_id=batch_id)
 
 
+@shared_task(name="exchange.tasks.import_requeue")
+def import_requeue() -> int:
+    """Every few minutes: hand lost or stale batches to a worker again."""
+    from exchange.services.batches import batches_requeue
+
+    return len(batches_requeue())
+
+
 @shared_task(name="exchange.tasks.import_files_purge")
 def import_files_purge() -> int:
     """Daily: delete uploaded files of batches finished more than 30 days ago."""

@@ -252,6 +252,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-chain-seal": {"task": "audit.tasks.chain_seal", "schedule": 60.0},
     "audit-retention-purge": {"task": "audit.tasks.retention_purge", "schedule": 86400.0},
     "exchange-files-purge": {"task": "exchange.tasks.import_files_purge", "schedule": 86400.0},
+    "exchange-import-requeue": {"task": "exchange.tasks.import_requeue", "schedule": 300.0},
     "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
     "scores-recompute": {
         "task": "manager.tasks.scores_recompute",

@@ -105,8 +105,26 @@ def batch_create(
         from exchange.tasks import import_run
 
         batch_id = batch.pk
-        transaction.on_commit(lambda: import_run.delay(batch_id))
+        # robust: with the broker down the upload still answers; the batch stays pending in
+        # the database and batches_requeue (every few minutes) hands it to a worker later.
+        transaction.on_commit(lambda: import_run.delay(batch_id), robust=True)
     return batch
+
+
+def batches_requeue(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Enqueue again the batches no worker has taken: pending ones whose message was lost
+    (broker down at upload time) and stale running ones (a killed worker). Safe to repeat:
+    a batch is claimed by compare-and-swap, so a second message for it does nothing."""
+    from exchange.tasks import import_run
+
+    now = timezone.now()
+    waiting = ImportBatch.objects.filter(
+        status=BatchStatus.PENDING, created_at__lt=now - older_than
+    ) | ImportBatch.objects.filter(status__in=RUNNING, started_at__lt=now - STALE_AFTER)
+    ids = list(waiting.values_list("pk", flat=True)[:100])
+    for batch_id in ids:
+        import_run.delay(batch_id)
+    return ids
 
 
 def _claim(batch_id: int) -> bool:

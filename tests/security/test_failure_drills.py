@@ -145,12 +145,6 @@ def test_web_answers_and_reminders_wait_in_the_database_while_redis_is_down(
     assert ReminderStatus.SENT in statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (exchange): batch_create calls import_run.delay in a plain on_commit, so a "
-    "broker error becomes a 500 after the batch was committed; use on_commit(robust=True) or "
-    "catch kombu's OperationalError and let the pending batch be picked up later",
-)
 @pytest.mark.django_db(transaction=True)
 def test_an_upload_that_enqueues_after_commit_still_answers_when_redis_is_down(
     manager, team, broker_down, settings, tmp_path
