@@ -1,11 +1,8 @@
 """In a real browser: our pages and the Swagger UI run under the CSP without a violation."""
 
-import pytest
-
-from tests.browser.conftest import chromium_browser, login, page  # noqa: F401  (fixtures)
 from tests.factories import CaseFactory, ContactPointFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+from .conftest import login
 
 
 def watch_csp(pg) -> list[str]:  # type: ignore[no-untyped-def]
@@ -17,7 +14,7 @@ def watch_csp(pg) -> list[str]:  # type: ignore[no-untyped-def]
     return violations
 
 
-def test_collector_pages_raise_no_csp_violation(page, collector, team):  # noqa: F811
+def test_collector_pages_raise_no_csp_violation(page, collector, team):
     case = CaseFactory(team=team, assigned_to=collector)
     ContactPointFactory(debtor=case.debtor)
     violations = watch_csp(page)
@@ -29,7 +26,7 @@ def test_collector_pages_raise_no_csp_violation(page, collector, team):  # noqa:
     assert violations == []
 
 
-def test_swagger_ui_renders_under_the_csp(page):  # noqa: F811
+def test_swagger_ui_renders_under_the_csp(page):
     violations = watch_csp(page)
     page.goto(f"{page.base_url}/api/docs/")
     page.wait_for_selector(".swagger-ui .opblock", timeout=30000)
