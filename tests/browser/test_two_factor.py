@@ -2,12 +2,9 @@
 
 import base64
 
-import pytest
 from django_otp.oath import TOTP
 
-from tests.browser.conftest import chromium_browser, login, page  # noqa: F401  (fixtures)
-
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+from .conftest import login
 
 
 def code_for(secret: str) -> str:
@@ -15,7 +12,7 @@ def code_for(secret: str) -> str:
     return f"{TOTP(key).token():06d}"
 
 
-def test_manager_enrols_then_verifies_with_a_code(page, manager, settings):  # noqa: F811
+def test_manager_enrols_then_verifies_with_a_code(page, manager, settings):
     settings.TWO_FACTOR_REQUIRED_ROLES = ["manager", "auditor", "admin"]
     violations: list[str] = []
     page.on(
