@@ -10,16 +10,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from config.csvsafe import csv_safe
+
 EXPORT_CHUNK = 2000
-
-
-def csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas with a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class _Echo:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+from config.csvsafe import csv_safe
 
 
 def cell_safe(value: Any) -> Any:
@@ -17,9 +17,7 @@ def cell_safe(value: Any) -> Any:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
-        return "'" + value
-    return value
+    return csv_safe(value)
 
 
 class _Echo:

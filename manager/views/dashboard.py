@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import role_required
+from config.csvsafe import csv_safe
 from manager import selectors
 from manager.forms import PeriodForm
 
@@ -137,10 +138,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "manager/dashboard.html", _context(request))
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Neutralise spreadsheet formulas (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _cell(value: object) -> object:
+    return "" if value is None else csv_safe(value)
 
 
 @role_required("manager", "admin")
