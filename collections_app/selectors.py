@@ -160,20 +160,21 @@ class Contactability:
 def case_contactability(
     *, case_ids: Sequence[int], at: datetime, channels: Sequence[str] = QUEUE_CHANNELS
 ) -> dict[int, list[Contactability]]:
-    """Per case, whether each channel is open now, or when next: one set-based call per
-    channel for the whole page (compliance.selectors.eligibility_for_cases)."""
+    """Per case, whether each channel is open now, or when next: one set-based call for the
+    whole page and every channel (compliance.selectors.eligibility_by_channel)."""
     result: dict[int, list[Contactability]] = {cid: [] for cid in case_ids}
     if not case_ids:
         return result
     try:
-        from compliance.selectors import eligibility_for_cases
+        from compliance.selectors import eligibility_by_channel
     except ImportError:  # the gate's selector is not deployed: say "unknown", never "allowed"
         return result
-    for channel in channels:
-        by_case = eligibility_for_cases(case_ids=list(case_ids), channel=channel, at=at)
-        for cid in case_ids:
-            res = by_case.get(cid)
-            if res is None or getattr(res, "contact_point_id", None) is None:
+    by_case = eligibility_by_channel(case_ids=list(case_ids), channels=list(channels), at=at)
+    for cid in case_ids:
+        answers = by_case.get(cid, {})
+        for channel in channels:
+            res = answers.get(channel)
+            if res is None or res.contact_point_id is None:
                 continue
             result[cid].append(
                 Contactability(

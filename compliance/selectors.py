@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from collections_app.models import Case, Debtor
 from compliance.engine import ContactPointInfo, evaluate
+from compliance.engine import HouseSettings as EngineHouseSettings
 from compliance.services.context import (
     CHANNEL_KINDS,
     LEDGER_DAYS,
@@ -51,10 +52,22 @@ def eligibility_for_cases(
 ) -> dict[int, EligibilityResult]:
     """May each case's debtor be contacted on `channel` at `at`, and if not, when next?
 
-    Set-based: the cases, their debts and every debtor's snapshot are loaded in a fixed number
-    of queries for the whole batch; the rules then run in memory on the best contact points of
-    the channel (the first that passes wins; otherwise the one that frees up soonest). Cases
-    without a usable contact point answer `NO_CONTACT_POINT`. Nothing is written.
+    One channel of `eligibility_by_channel`; see there."""
+    by_case = eligibility_by_channel(case_ids=case_ids, channels=[channel], at=at)
+    return {case_id: answers[channel] for case_id, answers in by_case.items()}
+
+
+def eligibility_by_channel(
+    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime
+) -> dict[int, dict[str, EligibilityResult]]:
+    """For each case and each of `channels`: may the debtor be contacted at `at`, and if not,
+    when next?
+
+    Set-based: the cases, their debts and every debtor's snapshot are loaded once, in a fixed
+    number of queries for the whole batch and all channels; the rules then run in memory on
+    the best contact points of each channel (the first that passes wins; otherwise the one
+    that frees up soonest). A channel without a usable contact point answers
+    `NO_CONTACT_POINT`. Nothing is written.
     """
     ids = list(dict.fromkeys(case_ids))
     if not ids:
@@ -69,36 +82,47 @@ def eligibility_for_cases(
     snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=at)
     house = house_policy_cached()
 
-    results: dict[int, EligibilityResult] = {}
+    results: dict[int, dict[str, EligibilityResult]] = {}
     for case_id, debtor_id in cases:
         snap = snaps[debtor_id]
         debt_ids = frozenset(d for d in case_debts[case_id] if d in snap.open_debt_ids)
         if not debt_ids:
             debt_ids = snap.open_debt_ids
-        best: EligibilityResult | None = None
-        for cp in contact_points_for_channel(snap, channel):
-            ctx = context_build(
-                snap=snap,
-                contact_point_id=cp.id,
-                channel=channel,
-                debt_ids=debt_ids,
-                at=at,
-                house=house,
-            )
-            decision = evaluate(ctx)
-            result = EligibilityResult(
-                allowed=decision.allowed,
-                codes=sorted({r.code for r in decision.reasons}),
-                next_allowed_at=decision.next_allowed_at,
-                contact_point_id=cp.id,
-            )
-            if result.allowed:
-                best = result
-                break
-            if best is None or (
-                result.next_allowed_at is not None
-                and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
-            ):
-                best = result
-        results[case_id] = best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+        results[case_id] = {
+            channel: _best_for_channel(snap, channel, debt_ids, at, house) for channel in channels
+        }
     return results
+
+
+def _best_for_channel(
+    snap: DebtorSnapshot,
+    channel: str,
+    debt_ids: frozenset[int],
+    at: datetime,
+    house: EngineHouseSettings,
+) -> EligibilityResult:
+    best: EligibilityResult | None = None
+    for cp in contact_points_for_channel(snap, channel):
+        ctx = context_build(
+            snap=snap,
+            contact_point_id=cp.id,
+            channel=channel,
+            debt_ids=debt_ids,
+            at=at,
+            house=house,
+        )
+        decision = evaluate(ctx)
+        result = EligibilityResult(
+            allowed=decision.allowed,
+            codes=sorted({r.code for r in decision.reasons}),
+            next_allowed_at=decision.next_allowed_at,
+            contact_point_id=cp.id,
+        )
+        if result.allowed:
+            return result
+        if best is None or (
+            result.next_allowed_at is not None
+            and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
+        ):
+            best = result
+    return best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
