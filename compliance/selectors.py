@@ -12,6 +12,7 @@ from compliance.engine import ContactPointInfo, evaluate
 from compliance.engine import HouseSettings as EngineHouseSettings
 from compliance.services.context import (
     CHANNEL_KINDS,
+    DEBTOR_FIELDS,
     LEDGER_DAYS,
     DebtorSnapshot,
     context_build,
@@ -78,7 +79,7 @@ def eligibility_by_channel(
         "case_id", "debt_id"
     ):
         case_debts[case_id].add(debt_id)
-    debtors = list(Debtor.objects.filter(pk__in={d for _c, d in cases}))
+    debtors = list(Debtor.objects.filter(pk__in={d for _c, d in cases}).only(*DEBTOR_FIELDS))
     snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=at)
     house = house_policy_cached()
 

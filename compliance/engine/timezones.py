@@ -8,7 +8,7 @@ of their windows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -150,11 +150,14 @@ def resolve_zones(
     phones: Iterable[str],
     country: str,
     region: str,
+    known: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[ZoneSource, ...]:
     """Every plausible zone of a person, with its source.
 
     A *verified* override is the person's confirmed location and replaces the guesses; an
     unverified override is one more plausible zone. With nothing known, the country's zones.
+    ``known`` gives the zones of numbers already resolved (stored with the contact point when
+    it was saved); other numbers are parsed.
     """
     if override and override in _known_zones() and override_verified:
         return (ZoneSource(override, "override"),)
@@ -162,7 +165,8 @@ def resolve_zones(
     if override and override in _known_zones():
         found[override] = "override"
     for phone in phones:
-        for zone in zones_for_phone(phone):
+        stored = known.get(phone) if known else None
+        for zone in zones_for_phone(phone) if stored is None else stored:
             found.setdefault(zone, "phone_area_code")
     for zone in zones_for_region(country, region):
         found.setdefault(zone, "address_region")

@@ -38,6 +38,7 @@ from compliance.services.attempt_import import (
 )
 from compliance.services.context import (
     CHANNEL_KINDS,
+    DEBTOR_FIELDS,
     LEDGER_DAYS,
     DebtorSnapshot,
     context_build,
@@ -122,7 +123,9 @@ def outreach_reserve(
         raise ValidationError({"at": _("The time must include its UTC offset.")})
     with transaction.atomic():
         # Lock order: debtor, then case (STYLE rule 5). Every ledger writer takes this lock.
-        debtor = Debtor.objects.select_for_update().get(pk=contact_point.debtor_id)
+        debtor = (
+            Debtor.objects.select_for_update().only(*DEBTOR_FIELDS).get(pk=contact_point.debtor_id)
+        )
         if case is not None and case.debtor_id != debtor.pk:
             raise ValidationError({"case": _("The case is not this debtor's.")})
         snap = snapshots_load(debtors=[debtor], since=at - timedelta(days=LEDGER_DAYS), until=None)[
