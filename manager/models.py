@@ -363,3 +363,42 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"Complaint {self.pk} on {self.received_on}"
+
+
+class MonthEndBucket(models.Model):
+    """A debt's delinquency bucket at the end of a past month, as its recorded history says.
+
+    Read by the roll rates instead of searching each debt's history again on every page. Only
+    the buckets are kept here, never the scope: who may see a debt is decided when reading.
+    """
+
+    month_end = models.DateField(_("month end"))
+    debt = models.ForeignKey(
+        "collections_app.Debt", on_delete=models.CASCADE, related_name="+", verbose_name=_("debt")
+    )
+    bucket = models.CharField(_("bucket"), max_length=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month_end", "debt"], name="month_end_bucket_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debt_id} {self.bucket} at {self.month_end}"
+
+
+class MonthEndSnapshot(models.Model):
+    """A complete build of the MonthEndBucket rows of one month end. `history_rows` is how
+    many debt history rows dated before the month's end existed when it was built: while the
+    history still holds that many, the snapshot is the same as a fresh computation."""
+
+    month_end = models.DateField(_("month end"), unique=True)
+    built_at = models.DateTimeField(_("built"), null=True, blank=True)
+    history_rows = models.BigIntegerField(null=True, blank=True)
+    debts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month_end"]
+
+    def __str__(self) -> str:
+        return f"Month end {self.month_end}"

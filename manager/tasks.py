@@ -31,3 +31,11 @@ def cases_rotate_all() -> int:
     for team_id in Team.objects.values_list("id", flat=True):
         moved += len(cases_rotate(team_id=team_id, actor=None).assigned)
     return moved
+
+
+@shared_task
+def month_end_snapshots_refresh() -> int:
+    """Nightly: the month just ended (on the 1st) and any month end whose history changed."""
+    from manager.services.snapshots import month_end_snapshots_refresh as refresh
+
+    return len(refresh())

@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "manager.tasks.cases_rotate_all",
         "schedule": crontab(hour=3, minute=0),
     },
+    "month-end-snapshots": {
+        "task": "manager.tasks.month_end_snapshots_refresh",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 # --- Messaging --------------------------------------------------------------------------------

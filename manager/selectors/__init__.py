@@ -1,6 +1,6 @@
 """Reads of the manager workspace (see each module)."""
 
-from . import portfolio
+from . import portfolio, rolls
 from .approvals import (
     agency_placements,
     escalations_due,
@@ -15,10 +15,10 @@ from .portfolio import (
     buckets,
     recovery_curves,
     reminder_outcomes,
-    roll_rates,
     strategy_comparison,
     unassigned_count,
 )
+from .rolls import RollRates, roll_rates, roll_rates_report
 from .team import CollectorFigures, team_figures, team_totals
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "CaseFilters",
     "CollectorFigures",
     "DateRange",
+    "RollRates",
     "agency_placements",
     "buckets",
     "case_list",
@@ -43,6 +44,8 @@ __all__ = [
     "recovery_curves",
     "reminder_outcomes",
     "roll_rates",
+    "roll_rates_report",
+    "rolls",
     "strategy_comparison",
     "target_share",
     "team_figures",

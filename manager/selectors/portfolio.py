@@ -1,31 +1,24 @@
-"""Portfolio figures: buckets, roll rates, recovery curves, reminder outcomes, strategies.
-
-Roll rates read each debt's bucket at month ends from its recorded history (simple-history's
-`Debt.history`): no snapshot table to keep in step, one grouped query per pair of months.
-Debts created without history rows (bulk seeds) have no past bucket and are left out.
-"""
+"""Portfolio figures: buckets, roll rates (`rolls`), recovery curves, reminder outcomes,
+strategies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import pairwise
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.models import User
-from collections_app.models import Bucket, Debt, Outcome, Payment, PromiseToPay, Reminder
+from collections_app.models import Debt, Outcome, Payment, PromiseToPay, Reminder
 from collections_app.models.case import OPEN_CASE_STATUSES
 from collections_app.models.debt import OPEN_DEBT_STATUSES
 from manager.models import CaseStrategy
 
 from .common import DateRange, cases_for, ratio
+from .rolls import BUCKETS, end_of
 from .team import ZERO, payments_net
-
-BUCKETS = [b.value for b in Bucket]
-BUCKET_RANK = {b: i for i, b in enumerate(BUCKETS)}
 
 
 @dataclass
@@ -66,80 +59,6 @@ def unassigned_count(*, user: User, team_id: int | None = None) -> int:
     )
 
 
-def month_ends(*, last_day: date, count: int) -> list[date]:
-    """The last `count` month ends strictly before the month of `last_day`, oldest first."""
-    ends = []
-    day = last_day.replace(day=1) - timedelta(days=1)
-    for _ in range(count):
-        ends.append(day)
-        day = day.replace(day=1) - timedelta(days=1)
-    return list(reversed(ends))
-
-
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-
-
-@dataclass
-class RollRow:
-    month: date  # the month end the debts are counted at
-    bucket: str
-    debts: int
-    rolled: int  # to a worse bucket by the next month end
-    stayed: int
-    cured: int  # to a better bucket
-
-    @property
-    def roll_rate(self) -> Decimal | None:
-        return ratio(self.rolled, self.debts)
-
-    @property
-    def cure_rate(self) -> Decimal | None:
-        return ratio(self.cured, self.debts)
-
-
-def bucket_at(day: date) -> Subquery:
-    history = Debt.history.model.objects.filter(
-        id=OuterRef("pk"), history_date__lt=_end_of(day)
-    ).order_by("-history_date", "-history_id")
-    return Subquery(history.values("bucket")[:1])
-
-
-def roll_rates(
-    *, user: User, last_day: date, months: int = 6, team_id: int | None = None
-) -> list[RollRow]:
-    """For each pair of consecutive month ends: from each bucket, how many debts rolled to a
-    worse bucket, stayed, or cured. Debts of the user's visible cases."""
-    ends = month_ends(last_day=last_day, count=months)
-    visible = Debt.objects.filter(
-        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
-    )
-    out: list[RollRow] = []
-    for start, end in pairwise(ends):
-        counts: dict[str, RollRow] = {}
-        for r in (
-            visible.annotate(b_from=bucket_at(start), b_to=bucket_at(end))
-            .filter(b_from__isnull=False, b_to__isnull=False)
-            .exclude(b_from=Bucket.CURRENT)
-            .values("b_from", "b_to")
-            .annotate(n=Count("id"))
-        ):
-            row = counts.setdefault(
-                r["b_from"],
-                RollRow(month=start, bucket=r["b_from"], debts=0, rolled=0, stayed=0, cured=0),
-            )
-            row.debts += r["n"]
-            step = BUCKET_RANK[r["b_to"]] - BUCKET_RANK[r["b_from"]]
-            if step > 0:
-                row.rolled += r["n"]
-            elif step == 0:
-                row.stayed += r["n"]
-            else:
-                row.cured += r["n"]
-        out.extend(sorted(counts.values(), key=lambda row: BUCKET_RANK[row.bucket]))
-    return out
-
-
 @dataclass
 class RecoveryCurve:
     placed_month: date
@@ -164,7 +83,7 @@ def recovery_curves(
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
     since = datetime.combine(first, time.min, tzinfo=UTC)
-    until = _end_of(last_day)
+    until = end_of(last_day)
     visible = Debt.objects.filter(
         Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
     )

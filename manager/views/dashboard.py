@@ -19,9 +19,9 @@ from manager.forms import PeriodForm
 from .common import team_param
 
 
-def _drill(base: dict[str, str], **params: object) -> str:
+def _drill(base: dict[str, str], cases_url: str, **params: object) -> str:
     query = {**base, **{k: str(v) for k, v in params.items() if v not in (None, "")}}
-    return f"{reverse('manager:cases')}?{urlencode(query)}"
+    return f"{cases_url}?{urlencode(query)}"
 
 
 def _context(request: HttpRequest) -> dict[str, object]:
@@ -32,12 +32,14 @@ def _context(request: HttpRequest) -> dict[str, object]:
     user = request.user
     rows = selectors.team_figures(user=user, period=period, today=today, team_id=team_id)
     base = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    # About a hundred drill-down links: the list's URL is reversed once, not per link.
+    cases_url = reverse("manager:cases")
     if team_id:
         base["team"] = str(team_id)
     for row in rows:
         c = row.collector.pk
         row.extra = {
-            m: _drill(base, collector=c, metric=m)
+            m: _drill(base, cases_url, collector=c, metric=m)
             for m in (
                 "active",
                 "attempts",
@@ -51,10 +53,13 @@ def _context(request: HttpRequest) -> dict[str, object]:
             )
         }
     buckets = selectors.buckets(user=user, team_id=team_id)
-    bucket_links = {b.bucket: _drill(base, bucket=b.bucket, status="open") for b in buckets}
+    bucket_links = {
+        b.bucket: _drill(base, cases_url, bucket=b.bucket, status="open") for b in buckets
+    }
     for b in buckets:
         b.link = bucket_links[b.bucket]  # type: ignore[attr-defined]
-    rolls = selectors.roll_rates(user=user, last_day=period.end, team_id=team_id)
+    roll_report = selectors.roll_rates_report(user=user, last_day=period.end, team_id=team_id)
+    rolls = roll_report.rows
     # A matrix: one row per bucket, one column per month end.
     roll_months = sorted({r.month for r in rolls})
     cells = {(r.bucket, r.month): r for r in rolls}
@@ -67,7 +72,7 @@ def _context(request: HttpRequest) -> dict[str, object]:
     reminders = selectors.reminder_outcomes(user=user, period=period, team_id=team_id)
     arms = selectors.strategy_comparison(user=user, period=period, team_id=team_id)
     for arm in arms:
-        arm.link = _drill(base, strategy=arm.strategy_id, arm=arm.arm)  # type: ignore[attr-defined]
+        arm.link = _drill(base, cases_url, strategy=arm.strategy_id, arm=arm.arm)  # type: ignore[attr-defined]
     chart = {
         "collectors": {
             "labels": [r.collector.get_username() for r in rows],
@@ -101,7 +106,9 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "reminders": {
             "labels": list(reminders),
             "counts": list(reminders.values()),
-            "links": [_drill(base, metric="reminders", reminder_status=s) for s in reminders],
+            "links": [
+                _drill(base, cases_url, metric="reminders", reminder_status=s) for s in reminders
+            ],
         },
     }
     return {
@@ -111,11 +118,12 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "totals": selectors.team_totals(rows),
         "buckets": buckets,
         "rolls": rolls,
+        "rolls_as_of": roll_report.as_of,
         "roll_months": roll_months,
         "roll_matrix": roll_matrix,
         "curves": curves,
         "reminders": [
-            (s, n, _drill(base, metric="reminders", reminder_status=s))
+            (s, n, _drill(base, cases_url, metric="reminders", reminder_status=s))
             for s, n in reminders.items()
         ],
         "arms": arms,
@@ -123,11 +131,11 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "teams": selectors.teams_for(user),
         "team_id": team_id,
         "csv_query": urlencode(base),
-        "unassigned_link": _drill(base, collector="none", status="open"),
+        "unassigned_link": _drill(base, cases_url, collector="none", status="open"),
         "unassigned": selectors.unassigned_count(user=user, team_id=team_id),
-        "open_link": _drill(base, status="open"),
+        "open_link": _drill(base, cases_url, status="open"),
         "kpi_links": {
-            m: _drill(base, metric=m)
+            m: _drill(base, cases_url, metric=m)
             for m in ("attempts", "rpc", "promises", "collected", "blocked")
         },
     }

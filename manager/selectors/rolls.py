@@ -1,0 +1,221 @@
+"""Roll rates: from each bucket at one month end, how many debts rolled to a worse bucket,
+stayed, or cured by the next month end. Debts of the user's visible cases.
+
+A debt's bucket at a month end is the one of its last history row (simple-history's
+`Debt.history`) dated before the end of that day. Debts created without history rows (bulk
+seeds) have no past bucket and are left out.
+
+Two ways to the same figures:
+
+- live: one set-based query over the history of the visible debts (a history row holds until
+  the next row of the same debt; a month end takes the row that holds at its end);
+- snapshot: the MonthEndBucket rows built once per month end (`manager.services.snapshots`,
+  nightly by Celery). They are read only when every month end shown has a snapshot and the
+  history dated before each end still has the number of rows the snapshot was built from
+  (history rows are only ever added, so a back-dated row changes that number). Otherwise the
+  live query answers: a missing or stale snapshot never gives other figures than the history.
+
+Who may see a debt is decided when reading, never stored: the snapshot holds every debt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
+
+from accounts.models import User
+from collections_app.models import Bucket, Debt
+from manager.models import MonthEndBucket, MonthEndSnapshot
+
+from .common import cases_for, ratio
+
+BUCKETS = [b.value for b in Bucket]
+BUCKET_RANK = {b: i for i, b in enumerate(BUCKETS)}
+
+
+def month_ends(*, last_day: date, count: int) -> list[date]:
+    """The last `count` month ends strictly before the month of `last_day`, oldest first."""
+    ends = []
+    day = last_day.replace(day=1) - timedelta(days=1)
+    for _ in range(count):
+        ends.append(day)
+        day = day.replace(day=1) - timedelta(days=1)
+    return list(reversed(ends))
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after `day` (UTC)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass
+class RollRow:
+    month: date  # the month end the debts are counted at
+    bucket: str
+    debts: int
+    rolled: int  # to a worse bucket by the next month end
+    stayed: int
+    cured: int  # to a better bucket
+
+    @property
+    def roll_rate(self) -> Decimal | None:
+        return ratio(self.rolled, self.debts)
+
+    @property
+    def cure_rate(self) -> Decimal | None:
+        return ratio(self.cured, self.debts)
+
+
+@dataclass
+class RollRates:
+    rows: list[RollRow]
+    # When the snapshots read were built (the oldest); None when computed now from the history.
+    as_of: datetime | None
+
+
+def _visible_debt_ids(user: User, team_id: int | None) -> tuple[str, tuple[object, ...]]:
+    visible = Debt.objects.filter(
+        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
+    ).values("id")
+    sql, params = visible.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _rows_from_counts(counts: list[tuple[date, str, str, int]]) -> list[RollRow]:
+    """(month end, bucket then, bucket at the next month end, debts) to one row per month end
+    and starting bucket, in month then bucket order."""
+    rows: dict[tuple[date, str], RollRow] = {}
+    for month, b_from, b_to, n in counts:
+        row = rows.setdefault(
+            (month, b_from),
+            RollRow(month=month, bucket=b_from, debts=0, rolled=0, stayed=0, cured=0),
+        )
+        row.debts += n
+        step = BUCKET_RANK[b_to] - BUCKET_RANK[b_from]
+        if step > 0:
+            row.rolled += n
+        elif step == 0:
+            row.stayed += n
+        else:
+            row.cured += n
+    return sorted(rows.values(), key=lambda r: (r.month, BUCKET_RANK[r.bucket]))
+
+
+def roll_counts_live(
+    *, user: User, ends: list[date], team_id: int | None = None
+) -> list[tuple[date, str, str, int]]:
+    """Debts by (month end, bucket, bucket at the next month end), from the history itself."""
+    if len(ends) < 2:
+        return []
+    history = Debt.history.model._meta.db_table
+    visible_sql, visible_params = _visible_debt_ids(user, team_id)
+    # Rows of the same debt and instant are ordered by history_id, as the history's own
+    # "latest" is: only the last of them has a later next_date.
+    sql = f"""
+        WITH ends AS (
+            SELECT * FROM unnest(%s::date[], %s::timestamptz[]) WITH ORDINALITY
+                AS e(month_end, until, n)
+        ), h AS (
+            SELECT h.id, h.bucket, h.history_date,
+                   lead(h.history_date) OVER (
+                       PARTITION BY h.id ORDER BY h.history_date, h.history_id
+                   ) AS next_date
+            FROM {history} h
+            WHERE h.history_date < %s AND h.id IN ({visible_sql})
+        ), at_end AS (
+            SELECT e.n, e.month_end, h.id, h.bucket
+            FROM h JOIN ends e
+              ON h.history_date < e.until AND (h.next_date IS NULL OR h.next_date >= e.until)
+        )
+        SELECT a.month_end, a.bucket, b.bucket, count(*)
+        FROM at_end a JOIN at_end b ON b.id = a.id AND b.n = a.n + 1
+        WHERE a.bucket <> %s
+        GROUP BY 1, 2, 3
+    """  # noqa: S608 (table names from the models; values are parameters)
+    params = (
+        list(ends),
+        [end_of(e) for e in ends],
+        end_of(ends[-1]),
+        *visible_params,
+        Bucket.CURRENT.value,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def roll_counts_from_snapshots(
+    *, user: User, ends: list[date], team_id: int | None = None
+) -> list[tuple[date, str, str, int]]:
+    """The same counts as `roll_counts_live`, from the month-end snapshots (which must be
+    complete and current for every end: see `snapshots_current`)."""
+    if len(ends) < 2:
+        return []
+    table = MonthEndBucket._meta.db_table
+    visible_sql, visible_params = _visible_debt_ids(user, team_id)
+    sql = f"""
+        WITH pairs AS (
+            SELECT * FROM unnest(%s::date[], %s::date[]) AS p(start, stop)
+        )
+        SELECT a.month_end, a.bucket, b.bucket, count(*)
+        FROM {table} a
+        JOIN pairs p ON p.start = a.month_end
+        JOIN {table} b ON b.debt_id = a.debt_id AND b.month_end = p.stop
+        WHERE a.bucket <> %s AND a.debt_id IN ({visible_sql})
+        GROUP BY 1, 2, 3
+    """  # noqa: S608 (table names from the models; values are parameters)
+    params = (ends[:-1], ends[1:], Bucket.CURRENT.value, *visible_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def history_rows_before(ends: list[date]) -> dict[date, int]:
+    """How many debt history rows are dated before the end of each day, in one query."""
+    if not ends:
+        return {}
+    counts = Debt.history.model.objects.filter(history_date__lt=end_of(max(ends))).aggregate(
+        **{
+            f"e{i}": Count("history_date", filter=Q(history_date__lt=end_of(e)))
+            for i, e in enumerate(ends)
+        }
+    )
+    return {e: counts[f"e{i}"] for i, e in enumerate(ends)}
+
+
+def snapshots_current(ends: list[date]) -> dict[date, MonthEndSnapshot]:
+    """The snapshots of `ends` that are built and still agree with the history."""
+    built = {
+        s.month_end: s
+        for s in MonthEndSnapshot.objects.filter(month_end__in=ends, built_at__isnull=False)
+    }
+    if not built:
+        return {}
+    counts = history_rows_before(list(built))
+    return {e: s for e, s in built.items() if s.history_rows == counts[e]}
+
+
+def roll_rates_report(
+    *, user: User, last_day: date, months: int = 6, team_id: int | None = None
+) -> RollRates:
+    """For each pair of consecutive month ends: from each bucket (but current), how many
+    debts rolled to a worse bucket, stayed, or cured; from the snapshots when they are all
+    current, else from the history."""
+    ends = month_ends(last_day=last_day, count=months)
+    current = snapshots_current(ends)
+    if len(ends) >= 2 and len(current) == len(ends):
+        counts = roll_counts_from_snapshots(user=user, ends=ends, team_id=team_id)
+        as_of = min(s.built_at for s in current.values() if s.built_at)
+        return RollRates(rows=_rows_from_counts(counts), as_of=as_of)
+    counts = roll_counts_live(user=user, ends=ends, team_id=team_id)
+    return RollRates(rows=_rows_from_counts(counts), as_of=None)
+
+
+def roll_rates(
+    *, user: User, last_day: date, months: int = 6, team_id: int | None = None
+) -> list[RollRow]:
+    return roll_rates_report(user=user, last_day=last_day, months=months, team_id=team_id).rows
