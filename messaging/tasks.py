@@ -8,16 +8,23 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from .services.dispatch import reminder_process, reminders_claim_due
+from .services.dispatch_batch import reminders_process
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def reminders_dispatch_due() -> int:
-    """Every minute (beat): claim due reminders and enqueue one `reminder_send` per row."""
+    """Every minute (beat): claim due reminders and enqueue them in batches (`reminders_send`)."""
     return reminders_claim_due()
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def reminders_send(reminder_ids: list[int]) -> dict[int, str]:
+    return reminders_process(reminder_ids=reminder_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def reminder_send(reminder_id: int) -> str:
+    """One reminder; still registered for tasks enqueued one by one before batches were."""
     return reminder_process(reminder_id=reminder_id)
 
 

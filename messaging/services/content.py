@@ -32,9 +32,10 @@ def body_with_optout(*, body: str, channel: str, language: str) -> str:
     return f"{body.rstrip()}{separator}{line}"
 
 
-def reminder_render(*, reminder: Reminder) -> tuple[str, str]:
+def reminder_render(*, reminder: Reminder, creditor: str | None = None) -> tuple[str, str]:
     """(subject, body) of a reminder, opt-out line included. The template's first line is the
-    email subject; the rest is the text."""
+    email subject; the rest is the text. `creditor`: that of the case's first debt, when the
+    caller has loaded it already (a batch); else it is looked up."""
     case = reminder.case
     debtor = case.debtor
     if reminder.installment_id:
@@ -47,14 +48,16 @@ def reminder_render(*, reminder: Reminder) -> tuple[str, str]:
         amount = item.amount - item.paid_amount
         currency = item.currency
         due_date = item.due_date
-    debt = case.debts.order_by("id").first()
+    if creditor is None:
+        debt = case.debts.order_by("id").first()
+        creditor = debt.creditor if debt else ""
     lang = language_for(reminder.language or debtor.preferred_language)
     context = {
         "name": debtor.full_name,
         "amount": f"{amount:,.2f}",
         "currency": currency,
         "due_date": due_date.isoformat(),
-        "creditor": debt.creditor if debt else "",
+        "creditor": creditor,
         "reference": f"C{case.pk}",
     }
     text = render_to_string(f"messaging/reminders/{lang}/{reminder.kind}.txt", context)

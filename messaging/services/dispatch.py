@@ -1,9 +1,11 @@
 """Sending due reminders.
 
 The database is the source of truth: the scan (`reminders_claim_due`, run every minute by beat)
-claims due rows and enqueues one task per row after commit; a row whose task was lost (broker
-restart, killed worker) is still "claimed" or "sending" in the database and the next scans
-enqueue it again. `reminder_process` is safe to run any number of times per reminder.
+claims due rows and enqueues them after commit, one task per batch of `SEND_BATCH` rows
+(`dispatch_batch.reminders_process`); a row whose task was lost (broker restart, killed worker)
+is still "claimed" or "sending" in the database and the next scans enqueue it again.
+`reminder_process` (one reminder: a row found taken or stuck, and tasks enqueued one by one
+before batches) and `reminders_process` are safe to run any number of times per reminder.
 
 States: scheduled/deferred --scan--> claimed --task--> sending --provider--> sent | failed;
 blocked by hours -> deferred to `next_allowed_at`; blocked otherwise -> cancelled.
@@ -46,16 +48,21 @@ TIME_OF_DAY_CODES = frozenset({"OUTSIDE_CONTACT_HOURS", "CONSUMER_INCONVENIENT_T
 BROKEN_PROMISE_PRIORITY_BUMP = 10
 # A reminder whose processing was interrupted this many times is failed rather than retried.
 MAX_TRIES = 5
+# Reminders per send task (MESSAGING_SEND_BATCH overrides it).
+SEND_BATCH = 100
 
 
 def _enqueue(ids: Sequence[int]) -> None:
-    from messaging.tasks import reminder_send
+    from messaging.tasks import reminders_send
 
     queue = settings.MESSAGING_QUEUE
-    # One producer (one broker connection) for the whole batch.
-    with reminder_send.app.producer_or_acquire() as producer:
-        for reminder_id in ids:
-            reminder_send.apply_async((reminder_id,), queue=queue, producer=producer)
+    size = getattr(settings, "MESSAGING_SEND_BATCH", SEND_BATCH)
+    # One task per batch of reminders: the gate judges a batch in a fixed number of queries.
+    # One producer (one broker connection) for all of them.
+    with reminders_send.app.producer_or_acquire() as producer:
+        for start in range(0, len(ids), size):
+            chunk = list(ids[start : start + size])
+            reminders_send.apply_async((chunk,), queue=queue, producer=producer)
 
 
 def reminders_claim_due(

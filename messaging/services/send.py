@@ -9,14 +9,15 @@ provider is called.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from simple_history.utils import bulk_update_with_history
 
 from collections_app.models import ContactAttempt, Reminder, ReminderStatus
+from compliance.services.outreach_batch import attempt_record_outcome_many
 from messaging.channels import OutgoingMessage, SendError, backend_for
 from messaging.models import OutboundMessage, OutboundStatus
 
@@ -89,50 +90,70 @@ def message_deliver(*, message_id: int) -> str:
 
 
 def message_record_outcome(*, message_id: int, provider_id: str, error: str) -> str:
-    from compliance.services.outreach import attempt_record_outcome
+    return messages_record_outcomes(outcomes=[(message_id, provider_id, error)])[message_id]
 
+
+def messages_record_outcomes(*, outcomes: Sequence[tuple[int, str, str]]) -> dict[int, str]:
+    """Record what the provider said for many messages `(message_id, provider_id, error)` in one
+    transaction: on the message, on its attempt (sent / failed) and on its reminder, with their
+    history rows. Returns each message's status afterwards."""
     now = timezone.now()
-    status = OutboundStatus.FAILED if error else OutboundStatus.SENT
+    given = {message_id: (provider_id, error) for message_id, provider_id, error in outcomes}
     with transaction.atomic():
-        # Compare-and-swap: only the first outcome counts if two workers finish the same send.
-        changed = OutboundMessage.objects.filter(
-            pk=message_id, status=OutboundStatus.SENDING
-        ).update(
-            status=status,
-            provider_message_id=provider_id[:200],
-            error=error,
-            sent_at=None if error else now,
-            tries=F("tries") + 1,
-            updated_at=now,
+        # Compare-and-swap under row locks: only the first outcome counts if two workers finish
+        # the same send. Messages first, then debtors (in the outcome service), then reminders:
+        # the order the single message path has always taken.
+        messages = list(
+            OutboundMessage.objects.select_for_update()
+            .filter(pk__in=list(given), status=OutboundStatus.SENDING)
+            .order_by("id")
         )
-        message = OutboundMessage.objects.only("status", "attempt_id", "reminder_id").get(
-            pk=message_id
+        status = {
+            m["pk"]: m["status"]
+            for m in OutboundMessage.objects.filter(pk__in=list(given))
+            .exclude(pk__in=[m.pk for m in messages])
+            .values("pk", "status")
+        }
+        if not messages:
+            return status
+        for message in messages:
+            provider_id, error = given[message.pk]
+            message.status = OutboundStatus.FAILED if error else OutboundStatus.SENT
+            message.provider_message_id = provider_id[:200]
+            message.error = error
+            message.sent_at = None if error else now
+            message.tries += 1
+            message.updated_at = now
+            status[message.pk] = message.status
+        OutboundMessage.objects.bulk_update(
+            messages,
+            ["status", "provider_message_id", "error", "sent_at", "tries", "updated_at"],
         )
-        if not changed:
-            return message.status
-        try:
-            attempt_record_outcome(
-                attempt_id=message.attempt_id,
-                outcome="failed" if error else "sent",
-                actor=None,
-                notes=error[:500],
-            )
-        except ValidationError:
+        already = attempt_record_outcome_many(
+            outcomes={
+                m.attempt_id: ("failed" if m.error else "sent", m.error[:500]) for m in messages
+            },
+            actor=None,
+        )
+        for attempt_id in already:
             # Already has an outcome (recorded by hand): the first word stands.
-            log.info("attempt %s already had an outcome", message.attempt_id)
-        if message.reminder_id:
-            reminder = Reminder.objects.select_for_update().get(pk=message.reminder_id)
-            reminder.status = ReminderStatus.FAILED if error else ReminderStatus.SENT
-            reminder.last_error = error
-            reminder.provider_message_id = provider_id[:100]
-            reminder.sent_at = None if error else now
-            reminder.save(
-                update_fields=[
-                    "status",
-                    "last_error",
-                    "provider_message_id",
-                    "sent_at",
-                    "updated_at",
-                ]
+            log.info("attempt %s already had an outcome", attempt_id)
+        by_reminder = {m.reminder_id: m for m in messages if m.reminder_id}
+        reminders = list(
+            Reminder.objects.select_for_update().filter(pk__in=list(by_reminder)).order_by("id")
+        )
+        for reminder in reminders:
+            message = by_reminder[reminder.pk]
+            reminder.status = ReminderStatus.FAILED if message.error else ReminderStatus.SENT
+            reminder.last_error = message.error
+            reminder.provider_message_id = message.provider_message_id[:100]
+            reminder.sent_at = message.sent_at
+            reminder.updated_at = now
+        if reminders:
+            bulk_update_with_history(
+                reminders,
+                Reminder,
+                ["status", "last_error", "provider_message_id", "sent_at", "updated_at"],
+                default_date=now,
             )
     return status

@@ -241,6 +241,7 @@ def test_beat_runs_the_scan_every_minute():
     assert entry == {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0}
     app.loader.import_default_modules()
     assert "messaging.tasks.reminders_dispatch_due" in app.tasks
+    assert "messaging.tasks.reminders_send" in app.tasks
     assert "messaging.tasks.reminder_send" in app.tasks
 
 
