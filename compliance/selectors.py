@@ -112,7 +112,7 @@ def _best_for_channel(
             at=at,
             house=house,
         )
-        decision = evaluate(ctx)
+        decision = evaluate(ctx, explain=False)  # nothing is stored, nothing to explain
         result = EligibilityResult(
             allowed=decision.allowed,
             codes=sorted({r.code for r in decision.reasons}),

@@ -28,8 +28,14 @@ def applicable_packs(ctx: OutreachContext) -> tuple[ModuleType, ...]:
     return tuple(p for p in ALL_PACKS if p.applies(ctx))
 
 
-def evaluate(ctx: OutreachContext, *, horizon: timedelta = SEARCH_HORIZON) -> Decision:
-    """Judge one outreach at ``ctx.at``."""
+def evaluate(
+    ctx: OutreachContext, *, horizon: timedelta = SEARCH_HORIZON, explain: bool = True
+) -> Decision:
+    """Judge one outreach at ``ctx.at``.
+
+    ``explain=False`` leaves ``Decision.inputs`` empty (the counts and local times a stored
+    decision keeps for audit and replay); the answer itself is the same. For reads that store
+    nothing, such as batch eligibility."""
     if ctx.at.tzinfo is None:
         raise ValueError("OutreachContext.at must be timezone-aware")
     facts = Facts.build(ctx)
@@ -56,7 +62,7 @@ def evaluate(ctx: OutreachContext, *, horizon: timedelta = SEARCH_HORIZON) -> De
         reasons=tuple(reasons),
         warnings=tuple(warnings),
         next_allowed_at=next_at,
-        inputs=_inputs(ctx, facts, packs, windows),
+        inputs=_inputs(ctx, facts, packs, windows) if explain else {},
     )
 
 

@@ -277,12 +277,14 @@ def test_batch_eligibility_is_the_same_as_through_the_orm(team, monkeypatch):  #
         assert any(not r.allowed for answers in fast.values() for r in answers.values())
 
 
-def test_the_snapshot_needs_only_the_debtor_fields_it_names(team, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_the_snapshot_is_one_query_and_needs_only_the_debtor_fields_it_names(
+    team, django_assert_num_queries
+):  # type: ignore[no-untyped-def]
     debtors = list(
         Debtor.objects.filter(pk__in=[d.pk for d in _debtors(team)]).only(*DEBTOR_FIELDS)
     )
     since = AT - timedelta(days=LEDGER_DAYS)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(1):
         snaps = snapshot_context.snapshots_load(debtors=debtors, since=since)
         for snap in snaps.values():
             for cp in snap.contact_points.values():
