@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -74,6 +75,46 @@ def _months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month)
 
 
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _placed_and_paid(
+    *, user: User, team_id: int | None, since: datetime, until: datetime
+) -> list[tuple[str, date, date | None, Decimal]]:
+    """("placed", placement month, None, principal) and ("paid", placement month, payment
+    month, payments less reversals) rows, in one query: the visible debts placed in the range
+    are found once and their payments reached through the debt's index."""
+    placed = (
+        Debt.objects.filter(
+            Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk"))),
+            placed_at__gte=since,
+            placed_at__lt=until,
+        )
+        .annotate(pm=TruncMonth("placed_at"))
+        .values("id", "pm", "principal")
+    )
+    placed_sql, placed_params = placed.query.sql_with_params()
+    payments = Payment._meta.db_table
+    sql = f"""
+        WITH v AS MATERIALIZED ({placed_sql})
+        SELECT 'placed', v.pm, NULL, sum(v.principal) FROM v GROUP BY v.pm
+        UNION ALL
+        SELECT 'paid', v.pm, date_trunc('month', p.received_at AT TIME ZONE 'UTC'),
+               coalesce(sum(p.amount) FILTER (WHERE p.reverses_id IS NULL), 0)
+               - coalesce(sum(p.amount) FILTER (WHERE p.reverses_id IS NOT NULL), 0)
+        FROM v JOIN {payments} p ON p.debt_id = v.id
+        WHERE p.received_at < %s
+        GROUP BY 2, 3
+    """  # noqa: S608 (table names from the models; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*placed_params, until))
+        return [
+            (kind, _as_date(pm), _as_date(rm) if rm is not None else None, amount)
+            for kind, pm, rm, amount in cursor.fetchall()
+        ]
+
+
 def recovery_curves(
     *, user: User, last_day: date, months: int = 12, team_id: int | None = None
 ) -> list[RecoveryCurve]:
@@ -84,30 +125,17 @@ def recovery_curves(
         first = (first - timedelta(days=1)).replace(day=1)
     since = datetime.combine(first, time.min, tzinfo=UTC)
     until = end_of(last_day)
-    visible = Debt.objects.filter(
-        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
-    )
-    placed = {
-        r["m"].date() if isinstance(r["m"], datetime) else r["m"]: r["principal"] or ZERO
-        for r in visible.filter(placed_at__gte=since, placed_at__lt=until)
-        .annotate(m=TruncMonth("placed_at"))
-        .values("m")
-        .annotate(principal=Sum("principal"))
-    }
-    paid: dict[date, dict[int, Decimal]] = {m: {} for m in placed}
-    for r in (
-        Payment.objects.filter(
-            debt__in=visible, debt__placed_at__gte=since, debt__placed_at__lt=until
-        )
-        .filter(received_at__lt=until)
-        .annotate(pm=TruncMonth("debt__placed_at"), rm=TruncMonth("received_at"))
-        .values("pm", "rm")
-        .annotate(net=payments_net())
+    placed: dict[date, Decimal] = {}
+    paid: dict[date, dict[int, Decimal]] = {}
+    for kind, pm, rm, amount in _placed_and_paid(
+        user=user, team_id=team_id, since=since, until=until
     ):
-        pm = r["pm"].date() if isinstance(r["pm"], datetime) else r["pm"]
-        rm = r["rm"].date() if isinstance(r["rm"], datetime) else r["rm"]
-        k = max(_months_between(pm, rm), 0)
-        paid.setdefault(pm, {})[k] = paid.get(pm, {}).get(k, ZERO) + r["net"]
+        if kind == "placed":
+            placed[pm] = amount or ZERO
+            paid.setdefault(pm, {})
+        else:
+            k = max(_months_between(pm, rm), 0)
+            paid.setdefault(pm, {})[k] = paid.get(pm, {}).get(k, ZERO) + amount
     curves = []
     for month in sorted(placed):
         horizon = _months_between(month, last_day)

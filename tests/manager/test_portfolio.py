@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from collections_app.models import Payment
+from collections_app.models import Case, Debt, Payment
 from manager.models import Arm, CaseStrategy, Strategy
 from manager.selectors import DateRange, recovery_curves, roll_rates, strategy_comparison
 from tests.factories import CaseFactory, ContactAttemptFactory, DebtFactory
@@ -93,3 +93,68 @@ def test_champion_and_challenger_are_compared_on_the_same_figures(manager, colle
     assert rows[Arm.CHAMPION].contact_rate == Decimal("0.0")
     assert rows[Arm.CHALLENGER].contact_rate == Decimal("100.0")
     assert rows[Arm.CHAMPION].collected_per_case == Decimal("30.00")
+
+
+def test_recovery_curves_equal_a_direct_computation(manager, team, other_team):
+    """Debts placed over several months in both teams, one debt in two of the team's cases,
+    payments over the following months and a reversal: each curve equals a sum over the rows."""
+    debts = []
+    for month, team_of in ((1, team), (1, other_team), (2, team), (2, team), (3, other_team)):
+        with time_machine.travel(at(2026, month, 5), tick=False):
+            debt = DebtFactory(principal=Decimal("500.00") * month)
+            CaseFactory(team=team_of, debtor=debt.debtor, debts=[debt])
+            debts.append(debt)
+    with time_machine.travel(at(2026, 2, 6), tick=False):
+        CaseFactory(team=team, debtor=debts[2].debtor, debts=[debts[2]])  # a second case
+    with time_machine.travel(at(2025, 5, 6), tick=False):
+        old = DebtFactory(principal=Decimal("900.00"))  # placed before the twelve months
+        CaseFactory(team=team, debtor=old.debtor, debts=[old])
+    debts.append(old)
+    n = 0
+    payments = []
+    for debt in debts:
+        for when in (at(2026, 2, 10), at(2026, 3, 1), at(2026, 4, 20), at(2027, 1, 3)):
+            case = debt.cases.first()
+            n += 1
+            payments.append(
+                Payment.objects.create(
+                    case=case,
+                    debt=debt,
+                    amount=Decimal("10.00") * n,
+                    received_at=when,
+                    external_reference=f"p{n}",
+                )
+            )
+    first = payments[1]
+    Payment.objects.create(
+        case=first.case,
+        debt=first.debt,
+        amount=first.amount,
+        received_at=at(2026, 4, 2),
+        reverses=first,
+        external_reference="rev",
+    )
+    last_day = date(2026, 5, 18)
+    curves = recovery_curves(user=manager, last_day=last_day)
+
+    visible = Debt.objects.filter(cases__in=Case.objects.visible_to(manager)).distinct()
+    since, until = datetime(2025, 6, 1, tzinfo=UTC), datetime(2026, 5, 19, tzinfo=UTC)
+    expected = {}
+    for debt in visible.filter(placed_at__gte=since, placed_at__lt=until):
+        month = debt.placed_at.date().replace(day=1)
+        principal, paid = expected.get(month, (Decimal("0"), {}))
+        for p in Payment.objects.filter(debt=debt, received_at__lt=until):
+            k = (p.received_at.year - month.year) * 12 + p.received_at.month - month.month
+            sign = -1 if p.reverses_id else 1
+            paid[k] = paid.get(k, Decimal("0")) + sign * p.amount
+        expected[month] = (principal + debt.principal, paid)
+    assert [c.placed_month for c in curves] == sorted(expected)
+    for c in curves:
+        principal, paid = expected[c.placed_month]
+        horizon = (last_day.year - c.placed_month.year) * 12 + last_day.month - c.placed_month.month
+        assert c.placed_principal == principal
+        assert c.cumulative == [
+            sum((paid.get(k, Decimal("0")) for k in range(i + 1)), Decimal("0"))
+            for i in range(horizon + 1)
+        ]
+    assert len(curves) == 2  # the other team's months and the old debt are not shown
