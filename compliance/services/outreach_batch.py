@@ -24,6 +24,7 @@ writes nothing, so one bad row does not stop the batch.
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,7 @@ from compliance.services.outreach import (
     _check_channel,
     _engine_purpose,
 )
+from exchange.services.bulk import history_copy
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,35 @@ def _attempt_ids_take(count: int) -> list[int]:
             [table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _attempts_create(attempts: list[ContactAttempt]) -> None:
+    """Insert the attempts with their "created" history rows. On PostgreSQL the history rows
+    are copied by the database from the rows just written (the import's pattern)."""
+    if connection.vendor != "postgresql":
+        bulk_create_with_history(attempts, ContactAttempt, default_date=timezone.now())
+        return
+    ContactAttempt.objects.bulk_create(attempts)
+    history_copy(
+        ContactAttempt, [a.pk for a in attempts], actor_id=None, now=timezone.now(), kind="+"
+    )
+
+
+def _attempts_update(attempts: list[ContactAttempt], *, now: datetime) -> None:
+    """Write the outcome fields of `attempts`, with a "changed" history row each. Attempts that
+    end alike (the same outcome and notes: most of a batch) share one UPDATE."""
+    fields = ["outcome", "status", "outcome_recorded_at", "notes"]
+    if not attempts:
+        return
+    if connection.vendor != "postgresql":
+        bulk_update_with_history(attempts, ContactAttempt, fields, default_date=now)
+        return
+    groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for attempt in attempts:
+        groups[tuple(getattr(attempt, f) for f in fields)].append(attempt.pk)
+    for values, ids in groups.items():
+        ContactAttempt.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
+    history_copy(ContactAttempt, [a.pk for a in attempts], actor_id=None, now=now, kind="~")
 
 
 def _ledger_add(snap: DebtorSnapshot, entry: LedgerEntry) -> None:
@@ -226,9 +257,7 @@ def outreach_reserve_many(
         ComplianceDecision.objects.bulk_create([row for _i, row, _a, _d in evaluated])
         allowed = [(attempt, debt_ids) for _i, _row, attempt, debt_ids in evaluated if attempt]
         if allowed:
-            bulk_create_with_history(
-                [attempt for attempt, _d in allowed], ContactAttempt, default_date=timezone.now()
-            )
+            _attempts_create([attempt for attempt, _d in allowed])
             through = ContactAttempt.debts.through
             through.objects.bulk_create(
                 [
@@ -285,13 +314,7 @@ def attempt_record_outcome_many(
             attempt.outcome_recorded_at = now
             if notes:
                 attempt.notes = f"{attempt.notes}\n{notes}".strip() if attempt.notes else notes
-        if changed:
-            bulk_update_with_history(
-                changed,
-                ContactAttempt,
-                ["outcome", "status", "outcome_recorded_at", "notes"],
-                default_date=now,
-            )
+        _attempts_update(changed, now=now)
     return done
 
 

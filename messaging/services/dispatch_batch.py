@@ -28,13 +28,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
-from simple_history.utils import bulk_update_with_history
 
 from collections_app.models import Case, Reminder, ReminderKind, ReminderStatus
 from compliance.services.outreach_batch import OutreachRequest, outreach_reserve_many
 from messaging.channels import OutgoingMessage, SendError, backend_for
 from messaging.models import OutboundMessage
 
+from .bulk import rows_update_with_history
 from .content import reminder_render
 from .dispatch import (
     TIME_OF_DAY_CODES,
@@ -177,7 +177,7 @@ def reminders_process(*, reminder_ids: Sequence[int]) -> dict[int, str]:
         for reminder in reminders:
             reminder.updated_at = now
             statuses[reminder.pk] = reminder.status
-        bulk_update_with_history(reminders, Reminder, REMINDER_FIELDS, default_date=now)
+        rows_update_with_history(Reminder, reminders, REMINDER_FIELDS, now=now)
     # Committed: every message exists in "sending" before its provider hears of it.
     statuses.update(_deliver(messages))
     return statuses

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from simple_history.utils import bulk_update_with_history
 
 from collections_app.models import ContactAttempt, Reminder, ReminderStatus
 from compliance.services.outreach_batch import attempt_record_outcome_many
 from messaging.channels import OutgoingMessage, SendError, backend_for
 from messaging.models import OutboundMessage, OutboundStatus
 
+from .bulk import rows_update, rows_update_with_history
 from .content import body_with_optout, language_for
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,8 @@ def messages_record_outcomes(*, outcomes: Sequence[tuple[int, str, str]]) -> dic
             message.tries += 1
             message.updated_at = now
             status[message.pk] = message.status
-        OutboundMessage.objects.bulk_update(
+        rows_update(
+            OutboundMessage,
             messages,
             ["status", "provider_message_id", "error", "sent_at", "tries", "updated_at"],
         )
@@ -149,11 +150,10 @@ def messages_record_outcomes(*, outcomes: Sequence[tuple[int, str, str]]) -> dic
             reminder.provider_message_id = message.provider_message_id[:100]
             reminder.sent_at = message.sent_at
             reminder.updated_at = now
-        if reminders:
-            bulk_update_with_history(
-                reminders,
-                Reminder,
-                ["status", "last_error", "provider_message_id", "sent_at", "updated_at"],
-                default_date=now,
-            )
+        rows_update_with_history(
+            Reminder,
+            reminders,
+            ["status", "last_error", "provider_message_id", "sent_at", "updated_at"],
+            now=now,
+        )
     return status
