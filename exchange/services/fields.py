@@ -3,15 +3,19 @@ message the sender can act on; the row checkers collect every error of a row, no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from phonenumbers import timezone as phone_timezone
 
-from compliance.engine.timezones import US_REGION_ZONES
+from compliance.engine.timezones import MAX_ZONES_FOR_GEOGRAPHIC_NUMBER, US_REGION_ZONES
 
 from .iso import CN_PROVINCES, COUNTRIES, CURRENCIES, GB_NATIONS
 
@@ -126,16 +130,58 @@ def region_parse(value: str, *, country: str | None) -> str:
 
 def phone_parse(value: str, *, country: str | None) -> str:
     """Any written form the creditor sends, stored as E.164."""
-    value = (value or "").strip()
-    if not value:
-        return ""
+    read = phone_read(value, country=country)
+    return read.e164 if read is not None else ""
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A checked phone number: E.164, and the zones of its prefix exactly as
+    `compliance.engine.timezones.zones_for_phone` gives them for that E.164 value."""
+
+    e164: str
+    zones: tuple[str, ...]
+
+
+_NOT_A_NUMBER = "not_a_number"
+_NOT_VALID = "not_valid"
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=16384)
+def _phone_read(value: str, country: str | None) -> Phone | str:
+    """Parsed once per distinct written form: a file repeats a customer's number on each of
+    their accounts. Errors come back as codes, so the message is translated per call."""
     try:
         number = phonenumbers.parse(value, country or None)
     except phonenumbers.NumberParseException:
-        raise CellError(_("Not a phone number.")) from None
+        return _NOT_A_NUMBER
     if not phonenumbers.is_valid_number(number):
-        raise CellError(_("Not a valid phone number for its country."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return _NOT_VALID
+    # The same filter as zones_for_phone: unknown names dropped, non-geographic ranges
+    # (more zones than a place can have) say nothing.
+    zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z in _known_zones())
+    if len(zones) > MAX_ZONES_FOR_GEOGRAPHIC_NUMBER:
+        zones = ()
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones)
+
+
+def phone_read(value: str, *, country: str | None) -> Phone | None:
+    """`phone_parse` that keeps what parsing found: the zones of the number's prefix, so the
+    contact point's zones need no second parse. None for an empty cell."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    read = _phone_read(value, country or None)
+    if isinstance(read, Phone):
+        return read
+    if read == _NOT_A_NUMBER:
+        raise CellError(_("Not a phone number."))
+    raise CellError(_("Not a valid phone number for its country."))
 
 
 def email_parse(value: str) -> str:

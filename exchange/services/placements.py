@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
@@ -30,7 +31,7 @@ from collections_app.models import (
     Product,
 )
 from collections_app.models.case import OPEN_CASE_STATUSES
-from compliance.engine.timezones import resolve_zones
+from compliance.engine.timezones import zones_for_country, zones_for_region
 from exchange.models import ImportBatch, PlacementKey
 
 from .bulk import rows_insert
@@ -43,7 +44,7 @@ from .fields import (
     email_parse,
     int_parse,
     money_parse,
-    phone_parse,
+    phone_read,
     region_parse,
     text_parse,
 )
@@ -111,6 +112,8 @@ class PlacementRow:
     national_id: str
     contacts: list[tuple[str, str]]
     debt: dict[str, Any]
+    # E.164 -> the zones of its prefix, found when the number was checked.
+    phone_zones: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _cell(
@@ -154,12 +157,14 @@ def placement_row_check(number: int, row: dict[str, str]) -> tuple[PlacementRow 
     }
     national_id = c("national_id", lambda v: text_parse(v, max_length=64))
     contacts: list[tuple[str, str]] = []
+    phone_zones: dict[str, tuple[str, ...]] = {}
     for kind in ("mobile", "landline", "work_phone"):
         if country is None and not row.get(kind, "").strip().startswith("+"):
             continue  # a national number is checked once the country is right
-        value = c(kind, lambda v: phone_parse(v, country=country))
-        if value:
-            contacts.append((kind, value))
+        phone = c(kind, lambda v: phone_read(v, country=country))
+        if phone is not None:
+            contacts.append((kind, phone.e164))
+            phone_zones[phone.e164] = phone.zones
     email = c("email", email_parse)
     if email:
         contacts.append(("email", email))
@@ -196,6 +201,7 @@ def placement_row_check(number: int, row: dict[str, str]) -> tuple[PlacementRow 
             national_id=national_id or "",
             contacts=contacts,
             debt=debt,
+            phone_zones=phone_zones,
         ),
         [],
     )
@@ -217,16 +223,27 @@ class PlacementCounts:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
-def _contact_timezones(kind: str, value: str, debtor: dict[str, Any]) -> list[dict[str, str]]:
-    phones = [value] if kind in ("mobile", "landline", "work_phone") else []
-    zones = resolve_zones(
-        override=None,
-        override_verified=False,
-        phones=phones,
-        country=debtor["country"],
-        region=debtor["region"],
-    )
-    return [{"zone": z.zone, "source": z.source} for z in zones]
+@lru_cache(maxsize=4096)
+def _zones_resolve(
+    phone_zones: tuple[str, ...], country: str, region: str
+) -> tuple[tuple[str, str], ...]:
+    """`resolve_zones` for one contact point with no override, from zones already known: the
+    number's prefix, then the address region, else the whole country (tested to agree)."""
+    found = dict.fromkeys(phone_zones, "phone_area_code")
+    for zone in zones_for_region(country, region):
+        found.setdefault(zone, "address_region")
+    if not found:
+        for zone in zones_for_country(country):
+            found.setdefault(zone, "country_default")
+    return tuple(found.items())
+
+
+def _contact_timezones(
+    kind: str, value: str, debtor: dict[str, Any], phone_zones: dict[str, tuple[str, ...]]
+) -> list[dict[str, str]]:
+    prefix = phone_zones[value] if kind in ("mobile", "landline", "work_phone") else ()
+    zones = _zones_resolve(prefix, debtor["country"], debtor["region"])
+    return [{"zone": zone, "source": source} for zone, source in zones]
 
 
 def _changed(obj: Any, values: dict[str, Any], fields: Iterable[str]) -> bool:
@@ -313,13 +330,13 @@ def placements_chunk_apply(
         if r.customer_id and key not in counts.debtor_by_key:
             counts.debtor_by_key[key] = row_debtor_id[r.number]  # type: ignore[assignment]
             new_keys.append(
-                PlacementKey(
-                    creditor=r.creditor,
-                    customer_id=r.customer_id,
-                    debtor_id=row_debtor_id[r.number],
-                )
+                {
+                    "creditor": r.creditor,
+                    "customer_id": r.customer_id,
+                    "debtor_id": row_debtor_id[r.number],
+                }
             )
-    PlacementKey.objects.bulk_create(new_keys, batch_size=1000)
+    rows_insert(PlacementKey, new_keys, actor=actor, now=now, history=False)
 
     # 5. Contact points the debtor does not have yet.
     debtor_ids = set(row_debtor_id.values())
@@ -341,7 +358,7 @@ def placements_chunk_apply(
                     "kind": kind,
                     "value": value,
                     "is_employer_provided": kind == "work_phone",
-                    "timezones": _contact_timezones(kind, value, r.debtor),
+                    "timezones": _contact_timezones(kind, value, r.debtor, r.phone_zones),
                 }
             )
     rows_insert(ContactPoint, new_points, actor=actor, now=now)
