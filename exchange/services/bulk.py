@@ -13,6 +13,7 @@ import enum
 import io
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
@@ -26,6 +27,12 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 def _copy_text(value: Any) -> str:
     """One value in COPY's text format."""
+    kind = type(value)
+    # Exact types first (most cells): an enum, a bool or a date is never exactly one of these.
+    if kind is str:
+        return value.translate(_ESCAPES)
+    if kind is int or kind is Decimal:
+        return str(value)
     if value is None:
         return "\\N"
     if isinstance(value, enum.Enum):
@@ -73,13 +80,17 @@ def rows_insert(
     fields = _converters(model)
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f, _c in fields)
-    defaults: dict[str, Any] = {}
-    for field, _c in fields:
+    # A field missing from a row takes its default, the same for every row: its text is
+    # written once (unless converted: encryption must give each row its own ciphertext).
+    plan: list[tuple[str, Any, Any, str | None]] = []
+    for field, convert in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            defaults[field.attname] = now
+            default = now
         else:
             # As the ORM does: the declared default, "" for blank text, else None.
-            defaults[field.attname] = field.get_default()
+            default = field.get_default()
+        text = _copy_text(default) if convert is None or default is None else None
+        plan.append((field.attname, convert, default, text))
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -90,8 +101,14 @@ def rows_insert(
         buffer = io.StringIO()
         for pk, row in zip(ids, rows, strict=True):
             cells = [str(pk)]
-            for field, convert in fields:
-                value = row[field.attname] if field.attname in row else defaults[field.attname]
+            for name, convert, default, default_text in plan:
+                if name not in row:
+                    if default_text is not None:
+                        cells.append(default_text)
+                        continue
+                    value = default
+                else:
+                    value = row[name]
                 if convert is not None and value is not None:
                     value = convert(value)
                 cells.append(_copy_text(value))
