@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from collections_app.api.intake import contact_point_zones
 from collections_app.models import ContactPoint, Debtor
@@ -188,6 +189,16 @@ def _debtors(team) -> list[Debtor]:  # type: ignore[no-untyped-def]
     return out
 
 
+def test_a_batch_read_leaves_the_jit_setting_as_it_found_it(team, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(snapshot_context, "JIT_OFF_FROM_DEBTORS", 1)
+    debtors = _debtors(team)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'on', true)")
+        snapshots_load(debtors=debtors, since=AT - timedelta(days=LEDGER_DAYS))
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == "on"
+
+
 def _snapshot_fields(snap):  # type: ignore[no-untyped-def]
     return (
         snap.debtor.pk,
@@ -199,7 +210,9 @@ def _snapshot_fields(snap):  # type: ignore[no-untyped-def]
     )
 
 
-def test_sql_snapshot_equals_the_orm_snapshot(team):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("jit_off_from", [1, 1000], ids=["batch", "single"])
+def test_sql_snapshot_equals_the_orm_snapshot(team, monkeypatch, jit_off_from):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(snapshot_context, "JIT_OFF_FROM_DEBTORS", jit_off_from)
     debtors = _debtors(team)
     for until in (None, AT):
         since = AT - timedelta(days=LEDGER_DAYS)
