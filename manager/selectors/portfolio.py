@@ -92,6 +92,7 @@ def _placed_and_paid(
             placed_at__lt=until,
         )
         .annotate(pm=TruncMonth("placed_at"))
+        .order_by()
         .values("id", "pm", "principal")
     )
     placed_sql, placed_params = placed.query.sql_with_params()

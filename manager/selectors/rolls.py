@@ -78,9 +78,12 @@ class RollRates:
 
 
 def _visible_debt_ids(user: User, team_id: int | None) -> tuple[str, tuple[object, ...]]:
-    visible = Debt.objects.filter(
-        Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk")))
-    ).values("id")
+    """The SQL of the ids of the debts the user sees (unordered: it is only matched against)."""
+    visible = (
+        Debt.objects.filter(Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk"))))
+        .order_by()
+        .values("id")
+    )
     sql, params = visible.query.sql_with_params()
     return sql, tuple(params)
 

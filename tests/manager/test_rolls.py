@@ -10,13 +10,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.models import Role
 from collections_app.models import Bucket, Case, Debt
 from manager.models import MonthEndBucket, MonthEndSnapshot
-from manager.selectors import roll_rates_report
+from manager.selectors import recovery_curves, roll_rates_report
 from manager.selectors.rolls import BUCKET_RANK, end_of, month_ends
 from manager.services.snapshots import month_end_snapshot_build, month_end_snapshots_refresh
 from manager.tasks import month_end_snapshots_refresh as refresh_task
-from tests.factories import CaseFactory, DebtFactory
+from tests.factories import CaseFactory, DebtFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 7, 14)
@@ -198,3 +199,12 @@ def test_dashboard_says_when_snapshot_figures_were_built(client, history, manage
         page = client.get(reverse("manager:dashboard")).content.decode()
     assert 'id="roll-as-of"' in page
     assert "2026-07-14 12:00" in page
+
+
+def test_a_manager_without_a_team_sees_no_figures(history):
+    lone = UserFactory(username="nobody", role=Role.MANAGER, team=None)
+    assert roll_rates_report(user=lone, last_day=TODAY, months=MONTHS).rows == []
+    assert recovery_curves(user=lone, last_day=TODAY) == []
+    with time_machine.travel(NOW, tick=False):
+        month_end_snapshots_refresh(months=MONTHS)
+    assert roll_rates_report(user=lone, last_day=TODAY, months=MONTHS).rows == []
