@@ -336,8 +336,10 @@ def _snapshot_sql(*, until: bool) -> str:
 
 
 CONTACT_POINT, DEBT, ATTEMPT, RESTRICTION, CONSENT = range(5)
-# From this many debtors a snapshot is read with PostgreSQL's JIT compilation off.
-JIT_OFF_FROM_DEBTORS = 20
+# A snapshot of this many debtors or more (a batch, not the single gate) is read with
+# PostgreSQL's JIT compilation off; one threshold, so a batch costs the same queries whatever
+# its size.
+JIT_OFF_FROM_DEBTORS = 2
 
 
 def _snapshots_load_sql(

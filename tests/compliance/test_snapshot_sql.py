@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from collections_app.api.intake import contact_point_zones
 from collections_app.models import ContactPoint, Debtor
@@ -290,16 +291,16 @@ def test_batch_eligibility_is_the_same_as_through_the_orm(team, monkeypatch):  #
         assert any(not r.allowed for answers in fast.values() for r in answers.values())
 
 
-def test_the_snapshot_is_one_query_and_needs_only_the_debtor_fields_it_names(
+def test_one_debtors_snapshot_is_one_query_and_needs_only_the_debtor_fields_it_names(
     team, django_assert_num_queries
 ):  # type: ignore[no-untyped-def]
     debtors = list(
         Debtor.objects.filter(pk__in=[d.pk for d in _debtors(team)]).only(*DEBTOR_FIELDS)
     )
     since = AT - timedelta(days=LEDGER_DAYS)
-    with django_assert_num_queries(1):
-        snaps = snapshot_context.snapshots_load(debtors=debtors, since=since)
-        for snap in snaps.values():
+    for debtor in debtors:
+        with django_assert_num_queries(1):
+            snap = snapshot_context.snapshots_load(debtors=[debtor], since=since)[debtor.pk]
             for cp in snap.contact_points.values():
                 context_build(
                     snap=snap,
@@ -309,3 +310,14 @@ def test_the_snapshot_is_one_query_and_needs_only_the_debtor_fields_it_names(
                     at=AT,
                     house=house_policy_for_engine(None),
                 )
+
+
+def test_a_batch_snapshot_costs_the_same_queries_whatever_its_size(team):  # type: ignore[no-untyped-def]
+    debtors = _debtors(team)
+    since = AT - timedelta(days=LEDGER_DAYS)
+    counts = []
+    for some in (debtors[:2], debtors):
+        with CaptureQueriesContext(connection) as ctx:
+            snapshots_load(debtors=some, since=since)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 5
