@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import ConsentKind, RestrictionKind
@@ -52,6 +54,24 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
 
 def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def _limit_choices(
+    form: forms.Form, name: str, queryset: models.QuerySet[Any], shown: Sequence[Any] | None
+) -> None:
+    """The field accepts only rows of `queryset` (validation reads it: one query on POST).
+    `shown`, when given, are those same rows as the page already read them: the widget
+    offers them instead of iterating the queryset again with a server-side cursor. They are
+    put in the model's default order (`Meta.ordering` of Debt and ContactPoint: debtor,
+    then id), the order the queryset would give."""
+    field = _model_field(form, name)
+    field.queryset = queryset
+    if shown is None:
+        return
+    rows = sorted(shown, key=lambda row: (row.debtor_id, row.pk))
+    choice = field.iterator(field).choice
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = empty + [choice(row) for row in rows]
 
 
 class QueueFilterForm(forms.Form):
@@ -206,9 +226,11 @@ class PromiseForm(forms.Form):
         label=_("Debt"), queryset=Debt.objects.none(), required=False, empty_label=_("All debts")
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: Case, debts: Sequence[Debt] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _model_field(self, "debt").queryset = case.debts.all()
+        _limit_choices(self, "debt", case.debts.all(), debts)
 
 
 class PlanProposeForm(forms.Form):
@@ -267,9 +289,11 @@ class PaymentForm(forms.Form):
     )
     external_reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: Case, debts: Sequence[Debt] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _model_field(self, "debt").queryset = case.debts.all()
+        _limit_choices(self, "debt", case.debts.all(), debts)
 
 
 class NoteForm(forms.Form):
@@ -311,12 +335,22 @@ class RestrictionForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        debts: Sequence[Debt] | None = None,
+        contact_points: Sequence[ContactPoint] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _model_field(self, "contact_point").queryset = ContactPoint.objects.filter(
-            debtor_id=case.debtor_id
+        _limit_choices(
+            self,
+            "contact_point",
+            ContactPoint.objects.filter(debtor_id=case.debtor_id),
+            contact_points,
         )
-        _model_field(self, "debts").queryset = case.debts.all()
+        _limit_choices(self, "debts", case.debts.all(), debts)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -341,10 +375,19 @@ class ConsentForm(forms.Form):
         label=_("Expires"), required=False, widget=DATETIME, input_formats=DATETIME_FORMATS
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        contact_points: Sequence[ContactPoint] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _model_field(self, "contact_point").queryset = ContactPoint.objects.filter(
-            debtor_id=case.debtor_id
+        _limit_choices(
+            self,
+            "contact_point",
+            ContactPoint.objects.filter(debtor_id=case.debtor_id),
+            contact_points,
         )
 
     def clean(self) -> dict[str, Any]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from collections_app.forms import QueueFilterForm
-from collections_app.selectors import QueueFilters, case_contactability, case_queue_for_user
+from collections_app.selectors import QueueFilters, case_contactability, case_queue_page
 from compliance.engine.timezones import resolve_zones
 
 from .common import acting_user, collector_page
@@ -22,9 +21,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     filters = QueueFilters(**{k: v or "" for k, v in data.items()})
     now = timezone.now()
-    qs = case_queue_for_user(user=acting_user(request), filters=filters, now=now)
-    page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page, rows = case_queue_page(
+        user=acting_user(request),
+        filters=filters,
+        page_number=request.GET.get("page"),
+        now=now,
+        per_page=QUEUE_PAGE_SIZE,
+    )
     reach = case_contactability(case_ids=[c.pk for c in rows], at=now)
     for case in rows:
         # Display-only attributes for the row template.
