@@ -83,8 +83,8 @@ def _placed_and_paid(
     *, user: User, team_id: int | None, since: datetime, until: datetime
 ) -> list[tuple[str, date, date | None, Decimal]]:
     """("placed", placement month, None, principal) and ("paid", placement month, payment
-    month, payments less reversals) rows, in one query: the visible debts placed in the range
-    are found once and their payments reached through the debt's index."""
+    month, payments less reversals) rows, in one query over the visible debts placed in the
+    range."""
     placed = (
         Debt.objects.filter(
             Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk"))),
@@ -97,8 +97,10 @@ def _placed_and_paid(
     )
     placed_sql, placed_params = placed.query.sql_with_params()
     payments = Payment._meta.db_table
+    # Not materialised: the planner then reaches the payments' debts through a hash join
+    # instead of writing out every visible debt first (measured faster on 100,000 cases).
     sql = f"""
-        WITH v AS MATERIALIZED ({placed_sql})
+        WITH v AS NOT MATERIALIZED ({placed_sql})
         SELECT 'placed', v.pm, NULL, sum(v.principal) FROM v GROUP BY v.pm
         UNION ALL
         SELECT 'paid', v.pm, date_trunc('month', p.received_at AT TIME ZONE 'UTC'),
