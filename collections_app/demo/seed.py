@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import random
 import time as clock
@@ -11,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from collections_app.models import Case, Debt
@@ -20,10 +21,12 @@ from compliance.engine import evaluate
 from .context import DebtorContext
 from .generate import CaseMaker
 from .history import HistoryMaker, Planned
+from .indexes import expected_indexes, indexes_build, indexes_set_aside
 from .people import demo_staff_ensure
 from .rows import MODELS, IdAllocator, Rows, id_bases
 from .spec import CaseSpec, Staff, money
 from .work import WorkMaker
+from .worker import worker_setup
 from .writer import CopyWriter, OrmWriter
 
 DEMO_MARKER = "DEMO-"  # every demo debt's account number starts with it
@@ -107,8 +110,9 @@ def demo_seed(
     (account numbers starting with DEMO-) no case data is added. `if_empty` does nothing at all
     when any case exists. `method`: "orm" (bulk_create, with history rows), "copy" (PostgreSQL
     COPY) or "auto" (COPY on PostgreSQL above EVALUATE_UP_TO cases, else the ORM). `workers`
-    processes make and COPY chunks in parallel (PostgreSQL only). The same seed, clock, cases
-    and chunk size give the same data.
+    processes make and COPY chunks in parallel (PostgreSQL only). The COPY path sets the
+    secondary indexes of the seeded tables aside and builds them at the end (`indexes.py`). The
+    same seed, clock, cases and chunk size give the same data.
     """
     started = clock.monotonic()
     say = progress or (lambda _msg: None)
@@ -116,6 +120,9 @@ def demo_seed(
         raise ValueError("cases, chunk size and workers must be at least 1")
     if if_empty and Case.objects.exists():
         return SeedResult(False, "Cases exist already: nothing seeded.")
+    if connection.vendor == "postgresql":
+        # An earlier COPY seed stopped the hard way may have left indexes out.
+        indexes_build(expected_indexes())
     staff, staff_created = demo_staff_ensure()
     if demo_data_exists():
         return SeedResult(
@@ -146,15 +153,21 @@ def demo_seed(
             f"{elapsed:.1f}s ({counts['case'] / elapsed:.0f} cases/s)"
         )
 
-    if workers == 1:
-        for done, job in enumerate(jobs, 1):
-            tally(done, chunk_seed(job))
-    else:
-        # Each process opens its own connection: none may be inherited across the fork.
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for done, chunk_counts in enumerate(pool.imap_unordered(chunk_seed, jobs), 1):
-                tally(done, chunk_counts)
+    with indexes_set_aside() if method == "copy" else contextlib.nullcontext():
+        if workers == 1:
+            for done, job in enumerate(jobs, 1):
+                tally(done, chunk_seed(job))
+        else:
+            # Fresh processes, not forks: a fork would inherit every open connection of this
+            # process (other threads' too), and a child using or closing one breaks the
+            # parent's session. Each worker sets Django up and connects to this database.
+            database = connection.settings_dict["NAME"]
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(workers, initializer=worker_setup, initargs=(database,)) as pool:
+                for done, chunk_counts in enumerate(pool.imap_unordered(chunk_seed, jobs), 1):
+                    tally(done, chunk_counts)
+        if method == "copy":
+            say("building the indexes ...")
     # Both writers give rows explicit ids: move the sequences past them, or the next insert by
     # the application collides with a seeded id (a no-op on SQLite).
     CopyWriter().finish()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -70,62 +70,122 @@ class OrmWriter:
         """SQLite moves its AUTOINCREMENT counters past explicit ids by itself."""
 
 
-def _csv_value(value: Any) -> Any:
+NULL = r"\N"
+_JSON = DjangoJSONEncoder(ensure_ascii=False)
+# A column's converter to its CSV text, or None when the value is written as it is.
+Converter = Callable[[Any], Any] | None
+
+
+def _nullable(value: Any) -> Any:
+    return NULL if value is None else value
+
+
+def _boolean(value: bool | None) -> str:
+    return NULL if value is None else "t" if value else "f"
+
+
+def _iso(value: date | None) -> str:
+    return NULL if value is None else value.isoformat()
+
+
+def _decimal(value: Decimal | None) -> str:
+    return NULL if value is None else str(value)
+
+
+def _json(value: Any) -> str:
     if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+        return NULL
+    return "[]" if value == [] else _JSON.encode(value)
+
+
+def _encrypted(field: EncryptedTextField) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return NULL if value is None else field.get_prep_value(value)
+
+    return convert
+
+
+def _converter(field: models.Field) -> Converter:
+    """How one column's values become CSV text, chosen once per column (not per value)."""
+    if isinstance(field, EncryptedTextField):
+        return _encrypted(field)
+    if isinstance(field, models.BooleanField):
+        return _boolean
+    if isinstance(field, models.DateField):  # DateTimeField too
+        return _iso
+    if isinstance(field, models.JSONField):
+        return _json
+    if isinstance(field, models.DecimalField):
+        return _decimal
+    return _nullable if field.null else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    columns: tuple[tuple[str, Converter], ...]
+    defaults: dict[str, Any]
 
 
 class CopyWriter:
-    """PostgreSQL COPY from an in-memory CSV buffer per table and chunk."""
+    """PostgreSQL COPY from an in-memory CSV buffer per table and chunk.
+
+    Foreign keys are checked by PostgreSQL with one trigger per row and key, queued until the
+    commit; on a large seed those checks cost as much as the COPY itself. A superuser session
+    therefore writes in `session_replication_role = replica`, which skips them: every key the
+    generator writes points at a row of the same chunk (ids handed out by `IdAllocator`) or at
+    the demo staff read before the seed. The tests check every foreign key of a COPY seed.
+    Without superuser rights the checks run as usual.
+    """
 
     def __init__(self) -> None:
-        self._plans: dict[str, tuple[str, list[str], list[tuple[str, Any, bool]]]] = {}
+        self._plans: dict[str, _Plan] = {}
+        self._skip_key_checks: bool | None = None
 
-    def _plan(self, label: str) -> tuple[str, list[str], list[tuple[str, Any, bool]]]:
+    def _plan(self, label: str) -> _Plan:
         if label not in self._plans:
             model = MODELS[label]
             fields = [
                 f for f in model._meta.concrete_fields if not (label in THROUGH and f.primary_key)
             ]
-            columns = [connection.ops.quote_name(f.column) for f in fields]
-            spec = [(f.attname, f, isinstance(f, EncryptedTextField)) for f in fields]
-            self._plans[label] = (connection.ops.quote_name(model._meta.db_table), columns, spec)
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            table = connection.ops.quote_name(model._meta.db_table)
+            self._plans[label] = _Plan(
+                sql=f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                columns=tuple((f.attname, _converter(f)) for f in fields),
+                defaults={f.attname: f.get_default() for f in fields},
+            )
         return self._plans[label]
+
+    @staticmethod
+    def csv_text(plan: _Plan, data: list[dict[str, Any]]) -> io.StringIO:
+        buf = io.StringIO()
+        out = csv.writer(buf)
+        columns = plan.columns
+        for row in data:
+            if len(row) < len(columns):
+                row = {**plan.defaults, **row}
+            out.writerow([row[a] if c is None else c(row[a]) for a, c in columns])
+        buf.seek(0)
+        return buf
 
     def write(self, rows: Rows) -> None:
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg2 cursor: copy_expert is not on Django's wrapper
-            for label in MODELS:
-                data = rows.tables.get(label)
-                if not data:
-                    continue
-                table, columns, spec = self._plan(label)
-                buf = io.StringIO()
-                out = csv.writer(buf)
-                for row in data:
-                    values = []
-                    for attname, f, encrypted in spec:
-                        value = row[attname] if attname in row else f.get_default()
-                        if encrypted:
-                            value = f.get_prep_value(value)
-                        values.append(_csv_value(value))
-                    out.writerow(values)
-                buf.seek(0)
-                raw.copy_expert(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                    buf,
-                )
+            if self._skip_key_checks is None:
+                cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+                self._skip_key_checks = bool(cursor.fetchone()[0])
+            if self._skip_key_checks:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            try:
+                for label in MODELS:
+                    data = rows.tables.get(label)
+                    if data:
+                        plan = self._plan(label)
+                        raw.copy_expert(plan.sql, self.csv_text(plan, data))
+            finally:
+                if self._skip_key_checks:
+                    cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
     def finish(self) -> None:
         """Move every sequence past the ids written explicitly."""
