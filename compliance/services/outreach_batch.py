@@ -43,6 +43,7 @@ from compliance.engine.evaluate import ENGINE_VERSION
 from compliance.models import ComplianceDecision
 from compliance.services.context import (
     CHANNEL_KINDS,
+    DEBTOR_FIELDS,
     LEDGER_DAYS,
     DebtorSnapshot,
     context_build,
@@ -191,7 +192,12 @@ def outreach_reserve_many(
     with transaction.atomic():
         debtor_ids = sorted({requests[i].contact_point.debtor_id for i in valid})
         # One statement, rows locked in id order (the sort runs below the row locking).
-        debtors = list(Debtor.objects.select_for_update().filter(pk__in=debtor_ids).order_by("id"))
+        debtors = list(
+            Debtor.objects.select_for_update()
+            .only(*DEBTOR_FIELDS)
+            .filter(pk__in=debtor_ids)
+            .order_by("id")
+        )
         snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=None)
         attempt_ids = iter(_attempt_ids_take(len(valid)))
 

@@ -49,7 +49,7 @@ BROKEN_PROMISE_PRIORITY_BUMP = 10
 # A reminder whose processing was interrupted this many times is failed rather than retried.
 MAX_TRIES = 5
 # Reminders per send task (MESSAGING_SEND_BATCH overrides it).
-SEND_BATCH = 100
+SEND_BATCH = 200
 
 
 def _enqueue(ids: Sequence[int]) -> None:

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 S = ReminderStatus
 # Outcomes are recorded after this many messages or this many seconds, whichever comes first:
 # the most a killed worker can leave without an outcome.
-OUTCOME_GROUP = 50
+OUTCOME_GROUP = 200
 OUTCOME_EVERY_SECONDS = 1.0
 REMINDER_FIELDS = ["status", "reasons", "due_at", "attempt", "last_error", "updated_at"]
 
