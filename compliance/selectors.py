@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from collections_app.models import Case, Debtor
 from compliance.engine import ContactPointInfo, evaluate
 from compliance.engine import HouseSettings as EngineHouseSettings
+from compliance.engine.evaluate import SEARCH_HORIZON
 from compliance.services.context import (
     CHANNEL_KINDS,
     DEBTOR_FIELDS,
@@ -104,6 +105,12 @@ def _best_for_channel(
 ) -> EligibilityResult:
     best: EligibilityResult | None = None
     for cp in contact_points_for_channel(snap, channel):
+        # A later contact point replaces the best so far only if it frees up strictly
+        # earlier, so its search need not look past the best's instant: the answer is the
+        # same, and a contact point blocked for weeks no longer costs a 60-day search.
+        horizon = SEARCH_HORIZON
+        if best is not None and best.next_allowed_at is not None:
+            horizon = min(horizon, best.next_allowed_at - at)
         ctx = context_build(
             snap=snap,
             contact_point_id=cp.id,
@@ -112,7 +119,7 @@ def _best_for_channel(
             at=at,
             house=house,
         )
-        decision = evaluate(ctx, explain=False)  # nothing is stored, nothing to explain
+        decision = evaluate(ctx, horizon=horizon, explain=False)  # nothing stored to explain
         result = EligibilityResult(
             allowed=decision.allowed,
             codes=sorted({r.code for r in decision.reasons}),

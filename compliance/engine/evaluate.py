@@ -70,12 +70,25 @@ def is_allowed_at(
     ctx: OutreachContext, facts: Facts, packs: Iterable[ModuleType], at: datetime
 ) -> bool:
     """The same outreach at another instant, same ledger; stops at the first blocking reason."""
-    moved = dataclasses.replace(ctx, at=at)
+    moved = _moved(ctx, at)
     for pack in packs:
         for rule in pack.RULES:
             for _ in rule(moved, facts):
                 return False
     return True
+
+
+_CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(OutreachContext))
+
+
+def _moved(ctx: OutreachContext, at: datetime) -> OutreachContext:
+    """``dataclasses.replace(ctx, at=at)`` without re-running ``__init__``: the search asks
+    this thousands of times a batch, and the context has no ``__post_init__`` to skip."""
+    moved = object.__new__(OutreachContext)
+    for name in _CONTEXT_FIELDS:
+        object.__setattr__(moved, name, getattr(ctx, name))
+    object.__setattr__(moved, "at", at)
+    return moved
 
 
 def _candidate_times(ctx: OutreachContext, packs: Iterable[ModuleType]) -> list[time]:

@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from collections_app.api.intake import contact_point_zones
 from collections_app.models import ContactPoint, Debtor
 from compliance.engine import decision_to_dict, evaluate, zones_for_phone
-from compliance.selectors import eligibility_by_channel
+from compliance.selectors import (
+    NO_CONTACT_POINT,
+    EligibilityResult,
+    contact_points_for_channel,
+    eligibility_by_channel,
+)
 from compliance.services import context as snapshot_context
 from compliance.services.context import (
     CHANNEL_KINDS,
@@ -23,7 +28,7 @@ from compliance.services.context import (
     snapshots_load,
     snapshots_load_orm,
 )
-from compliance.services.house import house_policy_for_engine
+from compliance.services.house import house_policy_cache_clear, house_policy_for_engine
 from tests.factories import (
     CaseFactory,
     ConsentFactory,
@@ -182,6 +187,25 @@ def _debtors(team) -> list[Debtor]:  # type: ignore[no-untyped-def]
         _call(wa_case, wa_mobile, AT - timedelta(days=day, hours=2), "no_answer")
     out.append(wa)
 
+    # Two phones, both blocked at AT: seven calls this week. The mobile, tried first, is also
+    # barred from calls until 15:00 UTC tomorrow; the landline frees up an hour earlier, at
+    # 08:00 in the later of Texas's two zones (Mountain, 14:00 UTC). The landline is the answer.
+    tx = DebtorFactory(region="TX", city="Austin")
+    barred = ContactPointFactory(debtor=tx, kind="mobile", value="+15125550188")
+    busy = ContactPointFactory(debtor=tx, kind="landline", value="+15125550199")
+    tx_case = CaseFactory(debtor=tx, team=team)
+    RestrictionFactory(
+        debtor=tx,
+        kind="channel_ban",
+        channel="call",
+        contact_point=barred,
+        effective_at=AT - timedelta(days=1),
+        ends_at=datetime(2026, 3, 11, 15, 0, tzinfo=UTC),
+    )
+    for day in range(7):
+        _call(tx_case, busy, AT - timedelta(days=day, hours=3), "voicemail")
+    out.append(tx)
+
     # Deceased, in a US territory, with nothing but a postal address.
     gone = DebtorFactory(region="PR", city="San Juan", deceased=True)
     ContactPointFactory(debtor=gone, kind="postal", value="Calle 1")
@@ -321,3 +345,56 @@ def test_a_batch_snapshot_costs_the_same_queries_whatever_its_size(team):  # typ
             snapshots_load(debtors=some, since=since)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 5
+
+
+def _best_unbounded(snap, channel, debt_ids, at):  # type: ignore[no-untyped-def]
+    """The choice as made before searches were bounded: every candidate searched in full."""
+    best = None
+    for cp in contact_points_for_channel(snap, channel):
+        ctx = context_build(
+            snap=snap,
+            contact_point_id=cp.id,
+            channel=channel,
+            debt_ids=debt_ids,
+            at=at,
+            house=house_policy_for_engine(None),
+        )
+        decision = evaluate(ctx)
+        result = EligibilityResult(
+            allowed=decision.allowed,
+            codes=sorted({r.code for r in decision.reasons}),
+            next_allowed_at=decision.next_allowed_at,
+            contact_point_id=cp.id,
+        )
+        if result.allowed:
+            return result
+        if best is None or (
+            result.next_allowed_at is not None
+            and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
+        ):
+            best = result
+    return best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+
+
+def test_bounded_searches_choose_the_same_contact_point_and_instant(team):  # type: ignore[no-untyped-def]
+    house_policy_cache_clear()
+    debtors = _debtors(team)
+    cases = [c for d in debtors for c in d.cases.all()]
+    channels = ["call", "sms", "email", "wechat", "letter"]
+    freed_later = 0
+    for at in INSTANTS:
+        answers = eligibility_by_channel(case_ids=[c.pk for c in cases], channels=channels, at=at)
+        snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=at)
+        for case in cases:
+            snap = snaps[case.debtor_id]
+            debt_ids = frozenset(case.debts.values_list("pk", flat=True)) & snap.open_debt_ids
+            for channel in channels:
+                expected = _best_unbounded(snap, channel, debt_ids or snap.open_debt_ids, at)
+                assert answers[case.pk][channel] == expected
+                freed_later += bool(expected.next_allowed_at)
+    assert freed_later
+    tx_case = debtors[-2].cases.get()
+    answer = eligibility_by_channel(case_ids=[tx_case.pk], channels=["call"], at=AT)
+    landline = debtors[-2].contact_points.get(kind="landline")
+    assert answer[tx_case.pk]["call"].contact_point_id == landline.pk
+    assert answer[tx_case.pk]["call"].next_allowed_at == datetime(2026, 3, 11, 14, 0, tzinfo=UTC)
