@@ -50,7 +50,7 @@ class CaseMaker(RestrictionMaker):
     def _status(self, index: int) -> str:
         if index < 20:
             return STATUSES[index // 2]
-        return self.rng.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
+        return weighted(self.rng, STATUS_PAIRS)
 
     def _debtor(self, rows: Rows, country: str) -> tuple[dict[str, Any], data.Place]:
         rng = self.rng
@@ -195,7 +195,7 @@ class CaseMaker(RestrictionMaker):
         self, rows: Rows, debtor: dict[str, Any], country: str, status: str
     ) -> list[dict[str, Any]]:
         rng = self.rng
-        n = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
+        n = int(weighted(rng, DEBT_COUNTS))
         bucket_days = rng.choice(
             ((1, 30), (31, 60), (61, 90), (91, 120), (121, 150), (151, 180), (181, 720))
         )
@@ -332,6 +332,10 @@ class CaseMaker(RestrictionMaker):
         )
         self._restrictions_and_consents(rows, spec, status)
         return spec
+
+
+STATUS_PAIRS = tuple(zip(STATUSES, STATUS_WEIGHTS, strict=True))
+DEBT_COUNTS = (("1", 60), ("2", 30), ("3", 10))
 
 
 def _segment(days: int) -> str:

@@ -73,6 +73,7 @@ class Planned:
     actor_id: int | None = None
     late_agency_call: bool = False
     day: int = 0  # local date ordinal, for the counting windows
+    counted: bool = False  # towards the cap of contacts in the window (set when planned)
 
 
 @lru_cache(maxsize=16384)
@@ -116,6 +117,11 @@ class HistoryMaker:
         first = spec.history_from.astimezone(home).date()
         last = spec.history_to.astimezone(home).date()
         planned: list[Planned] = []
+
+        def add(entry: Planned) -> None:
+            entry.counted = self._counted(spec, entry)
+            planned.append(entry)
+
         mobile = spec.cp("mobile")
         landline = spec.cp("landline")
         work = spec.cp("work_phone")
@@ -135,7 +141,7 @@ class HistoryMaker:
         if postal and spec.country != "CN":
             at = spec.case["opened_at"] + timedelta(days=1)
             if spec.history_from <= at <= spec.history_to:
-                planned.append(
+                add(
                     Planned(
                         at, "letter", "sent", postal, day=at.astimezone(home).date().toordinal()
                     )
@@ -153,16 +159,21 @@ class HistoryMaker:
                 continue
             ordinal = day.toordinal()
             # Entries are appended in time order: the last few cover the counting window.
+            # One pass over them: counted contacts, a conversation, a call today.
             recent = [p for p in planned[-16:] if ordinal - p.day <= 7]
-            counted = sum(1 for p in recent if self._counted(spec, p))
-            talked = any(p.channel == "call" and p.outcome == "conversation" for p in recent)
-            today = [p for p in recent if p.day == ordinal]
+            counted = 0
+            talked = called = False
+            for p in recent:
+                counted += p.counted
+                if p.channel == "call":
+                    talked = talked or p.outcome == "conversation"
+                    called = called or p.day == ordinal
             # An outbound call.
             if (
                 rng.random() < p_call * (0.5 if weekday == 5 else 1)
                 and counted < cap
                 and not talked
-                and not any(p.channel == "call" for p in today)
+                and not called
             ):
                 cp = mobile
                 roll = rng.random()
@@ -174,12 +185,12 @@ class HistoryMaker:
                     at = self._time_in(spec, lo, hi, home)
                     if at is not None:
                         outcome = self._call_outcome(spec)
-                        planned.append(
+                        add(
                             Planned(
                                 at, "call", outcome, cp, actor_id=spec.collector_id, day=ordinal
                             )
                         )
-                        counted += self._counted(spec, planned[-1])
+                        counted += planned[-1].counted
             # A message.
             if rng.random() < p_msg and counted < cap:
                 channel, cp = self._message_channel(spec, mobile, email, wechat, lo)
@@ -187,7 +198,7 @@ class HistoryMaker:
                     at = self._time_in(spec, lo, hi, home)
                     if at is not None:
                         outcome = weighted(rng, MESSAGE_OUTCOMES)
-                        planned.append(
+                        add(
                             Planned(
                                 at, channel, outcome, cp, actor_id=spec.collector_id, day=ordinal
                             )
@@ -197,7 +208,7 @@ class HistoryMaker:
             if mobile and rng.random() < 0.03 and not talked and not called_today:
                 at = self._time_in(spec, lo, hi, home)
                 if at is not None:
-                    planned.append(
+                    add(
                         Planned(
                             at,
                             "call",
@@ -219,7 +230,7 @@ class HistoryMaker:
         ):
             at = planned[len(planned) // 2].at.astimezone(home).replace(hour=21, minute=34)
             if spec.history_from <= at <= spec.history_to:
-                planned.append(Planned(at, "call", "no_answer", mobile, late_agency_call=True))
+                add(Planned(at, "call", "no_answer", mobile, late_agency_call=True))
         planned.sort(key=lambda p: p.at)
         return planned[:90]
 
@@ -269,6 +280,7 @@ class HistoryMaker:
         kept: list[dict[str, Any]] = []
         ledger: list[LedgerEntry] = []
         debt_ids = [d["id"] for d in spec.debts]
+        debt_set = frozenset(debt_ids)
         base = DebtorContext(spec) if self.evaluate_each else None
         for p in planned:
             flagged = False
@@ -365,7 +377,7 @@ class HistoryMaker:
                     outcome=p.outcome,
                     contact_point_id=p.cp["id"],
                     person=attempt["person"],
-                    debt_ids=frozenset(debt_ids),
+                    debt_ids=debt_set,
                     source="import",
                 )
             )

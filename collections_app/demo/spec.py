@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,8 +93,16 @@ def money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
+@lru_cache(maxsize=64)
+def _cumulative(pairs: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
+    return [p for p, _ in pairs], list(accumulate(w for _, w in pairs))
+
+
 def weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+    """One of `pairs` by weight. Cumulative weights are what `choices` computes from weights
+    on every call: given once, the draw is the same and cheaper."""
+    population, cumulative = _cumulative(pairs)
+    return rng.choices(population, cum_weights=cumulative)[0]
 
 
 _REPRESENTATIVE: dict[str, str] = {}
