@@ -196,26 +196,30 @@ def _deliver(messages: Sequence[OutboundMessage]) -> dict[int, str]:
         pending.clear()
         flushed = time.monotonic()
 
-    for message in messages:
-        provider_id, error = "", ""
-        try:
-            if message.channel not in backends:
-                backends[message.channel] = backend_for(message.channel)
-            provider_id = backends[message.channel].send(
-                OutgoingMessage(
-                    channel=message.channel,
-                    to=message.recipient,
-                    body=message.body,
-                    subject=message.subject,
-                    idempotency_key=message.idempotency_key,
+    try:
+        for message in messages:
+            provider_id, error = "", ""
+            try:
+                if message.channel not in backends:
+                    backends[message.channel] = backend_for(message.channel)
+                provider_id = backends[message.channel].send(
+                    OutgoingMessage(
+                        channel=message.channel,
+                        to=message.recipient,
+                        body=message.body,
+                        subject=message.subject,
+                        idempotency_key=message.idempotency_key,
+                    )
                 )
-            )
-        except SendError as exc:
-            error = str(exc) or exc.__class__.__name__
-            log.warning("message %s to %s failed: %s", message.pk, message.channel, error)
-        pending.append((message.pk, provider_id, error))
-        if len(pending) >= OUTCOME_GROUP or time.monotonic() - flushed >= OUTCOME_EVERY_SECONDS:
+            except SendError as exc:
+                error = str(exc) or exc.__class__.__name__
+                log.warning("message %s to %s failed: %s", message.pk, message.channel, error)
+            pending.append((message.pk, provider_id, error))
+            if len(pending) >= OUTCOME_GROUP or time.monotonic() - flushed >= OUTCOME_EVERY_SECONDS:
+                flush()
+    finally:
+        # Also when a send raised something unexpected: what was sent is recorded as sent,
+        # and the rest stays "sending" for the stuck-row scan to resume or report.
+        if pending:
             flush()
-    if pending:
-        flush()
     return {m.reminder_id: recorded.get(m.pk, "sending") for m in messages}

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from collections_app.models import ContactAttempt, Reminder
 from compliance.models import ComplianceDecision
-from messaging.channels import local
+from messaging.channels import PermanentSendError, local
 from messaging.models import OutboundMessage
 from messaging.services import dispatch
 from messaging.services.content import reminder_render
@@ -202,3 +202,57 @@ def test_the_scan_enqueues_claimed_reminders_in_batches(
         assert reminders_claim_due() == 5
     assert sent == [ids[0:2], ids[2:4], ids[4:5]]
     assert dispatch.SEND_BATCH >= 100
+
+
+class PickyOutbox(local.LocmemBackend):
+    """Refuses one number (like a gateway's 4xx) and breaks down on another."""
+
+    refused = "+15185550199"
+    broken = "+15185550198"
+
+    def send(self, message):  # type: ignore[no-untyped-def]
+        if message.to == self.refused:
+            raise PermanentSendError("HTTP 400: invalid number")
+        if message.to == self.broken:
+            raise RuntimeError("provider library bug")
+        return super().send(message)
+
+
+def _texted_reminder(team, collector, number: str) -> Reminder:  # type: ignore[no-untyped-def]
+    case = us_case(team=team, collector=collector, consent_at=utc(2026, 11, 1))
+    case.debtor.contact_points.filter(kind="mobile").update(value=number)
+    return promise_reminder(case, due_at=MORNING)
+
+
+def test_a_refused_message_fails_alone_and_shows_why(
+    team, collector, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.messaging.test_dispatch_batch.PickyOutbox"
+    refused = _texted_reminder(team, collector, PickyOutbox.refused)
+    fine = _texted_reminder(team, collector, "+15185550123")
+    with time_machine.travel(MORNING, tick=False):
+        claim(django_capture_on_commit_callbacks)
+        statuses = reminders_process(reminder_ids=[refused.pk, fine.pk])
+    assert statuses == {refused.pk: "failed", fine.pk: "sent"}
+    refused.refresh_from_db()
+    assert "HTTP 400" in refused.last_error
+    assert refused.attempt.outcome == "failed"
+    assert [m.to for m in local.outbox] == ["+15185550123"]
+
+
+def test_what_was_sent_before_a_send_blew_up_is_recorded(
+    team, collector, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.messaging.test_dispatch_batch.PickyOutbox"
+    first = _texted_reminder(team, collector, "+15185550123")
+    broken = _texted_reminder(team, collector, PickyOutbox.broken)
+    with time_machine.travel(MORNING, tick=False):
+        claim(django_capture_on_commit_callbacks)
+        with pytest.raises(RuntimeError):
+            reminders_process(reminder_ids=[first.pk, broken.pk])
+    first.refresh_from_db()
+    broken.refresh_from_db()
+    # The first is recorded as sent; the second stays "sending" for the stuck-row scan, which
+    # reports it as "delivery unknown" rather than sending it twice.
+    assert (first.status, broken.status) == ("sent", "sending")
+    assert OutboundMessage.objects.get(reminder=broken).status == "sending"
