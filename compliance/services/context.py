@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
 from django.db.models import OuterRef
 
 from collections_app.models import ContactAttempt, ContactPoint, Debt, Debtor
@@ -360,7 +360,9 @@ def _snapshots_load_sql(
         "until": until,
     }
     sql = _snapshot_sql(until=until is not None)
-    with connection.cursor() as cursor:
+    # The database the ORM would read these rows from (the replica inside `replica_reads()`).
+    alias = router.db_for_read(ContactAttempt) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
         if len(ids) < JIT_OFF_FROM_DEBTORS:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -369,7 +371,7 @@ def _snapshots_load_sql(
             # enough to JIT-compile the statement, which costs more than running it (about
             # 100 ms for a thousand debtors). Off for this statement only: the setting is
             # local to the transaction and put back right after.
-            with transaction.atomic(savepoint=False):
+            with transaction.atomic(using=alias, savepoint=False):
                 cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
                 previous = cursor.fetchone()[0]
                 cursor.execute(sql, params)
