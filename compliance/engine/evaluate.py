@@ -47,7 +47,7 @@ def evaluate(
         result = pack.evaluate(ctx, facts)
         reasons.extend(result.reasons)
         warnings.extend(result.warnings)
-        if result.window is not None:
+        if explain and result.window is not None:
             windows[pack.NAME] = [_hhmm(result.window[0]), _hhmm(result.window[1])]
     if not facts.zone_known:
         warnings.append(

@@ -285,8 +285,8 @@ def hours_consent_active(ctx: OutreachContext, at: datetime) -> bool:
 
 
 def in_window(local: datetime, start: time, end: time) -> bool:
-    """[start, end) on the local wall clock."""
-    return start <= local.time().replace(tzinfo=None) < end
+    """[start, end) on the local wall clock (``datetime.time()`` is already naive)."""
+    return start <= local.time() < end
 
 
 def is_debtor(person: str) -> bool:
