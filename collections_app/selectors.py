@@ -346,10 +346,27 @@ def contact_point_zones(*, cp: ContactPoint, now: datetime) -> list[LocalTime]:
     return _local_times(stored, now)
 
 
-def _case_with_others_for_user(*, user: User, case_id: int) -> tuple[Case, list[Case]]:
+# The relations of the case page that are read only when the case query finds rows in them.
+CASE_PAGE_RELATIONS = (
+    "restrictions",
+    "consents",
+    "attempts",
+    "blocked",
+    "notes",
+    "promises",
+    "plans",
+    "payments",
+    "changes",
+    "follow_ups",
+    "reminders",
+)
+
+
+def _case_with_others_for_user(*, user: User, case_id: int) -> tuple[Case, list[Case], set[str]]:
     """The case and the debtor's other cases the user may see, in one query; 404 when the
-    case itself is out of scope. Each row says which of the case page's relations have rows,
-    so that the page reads only those (most cases have no plan, restriction or payment)."""
+    case itself is out of scope. The query also says which of the case page's relations have
+    rows, so that the page reads only those (most cases have no plan, restriction or
+    payment)."""
     from compliance.models import ComplianceDecision, Consent, ContactRestriction
 
     case_pk, debtor_pk = OuterRef("pk"), OuterRef("debtor_id")
@@ -379,31 +396,32 @@ def _case_with_others_for_user(*, user: User, case_id: int) -> tuple[Case, list[
     case = next((c for c in rows if c.pk == case_id), None)
     if case is None:
         raise Http404("No case matches the given query.")
-    return case, [c for c in rows if c.pk != case_id]
+    present = {name for name in CASE_PAGE_RELATIONS if getattr(case, f"has_{name}")}
+    return case, [c for c in rows if c.pk != case_id], present
 
 
-def _with_debt_accounts(qs: models.QuerySet[Any], through: Any, owner: str) -> Any:
-    """Each row with `debt_accounts`: the account numbers of its many-to-many `debts`, in the
-    debts' own order (Debt.Meta.ordering), all the page shows of them. On PostgreSQL they come
-    with the rows as an array; elsewhere `_attach_debt_accounts` reads them in one query."""
-    if connection.vendor != "postgresql":
-        return qs
-    return qs.annotate(
-        debt_accounts=ArraySubquery(
-            through.objects.filter(**{f"{owner}_id": OuterRef("pk")})
-            .order_by("debt__debtor_id", "debt_id")
-            .values("debt__account_number")
+def _rows_with_debt_accounts(
+    qs: models.QuerySet[Any], *, through: Any, owner: str, limit: int | None = None
+) -> list[Any]:
+    """The rows, each with `debt_accounts`: the account numbers of its many-to-many `debts`, in
+    the debts' own order (Debt.Meta.ordering), all the page shows of them. On PostgreSQL they
+    come with the rows as an array; elsewhere one more query reads them for every row."""
+    order = ("debt__debtor_id", "debt_id")
+    if connection.vendor == "postgresql":
+        return list(
+            qs.annotate(
+                debt_accounts=ArraySubquery(
+                    through.objects.filter(**{f"{owner}_id": OuterRef("pk")})
+                    .order_by(*order)
+                    .values("debt__account_number")
+                )
+            )[:limit]
         )
-    )
-
-
-def _attach_debt_accounts(rows: list[Any], through: Any, owner: str) -> list[Any]:
-    if connection.vendor == "postgresql" or not rows:
-        return rows
+    rows = list(qs[:limit])
     accounts: dict[int, list[str]] = {row.pk: [] for row in rows}
     for owner_id, account in (
         through.objects.filter(**{f"{owner}_id__in": list(accounts)})
-        .order_by("debt__debtor_id", "debt_id")
+        .order_by(*order)
         .values_list(f"{owner}_id", "debt__account_number")
     ):
         accounts[owner_id].append(account)
@@ -419,51 +437,36 @@ def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None)
     from compliance.models import ComplianceDecision, Consent, ContactRestriction
 
     now = now or timezone.now()
-    case, other_cases = _case_with_others_for_user(user=user, case_id=case_id)
+    case, other_cases, present = _case_with_others_for_user(user=user, case_id=case_id)
     debtor = case.debtor
     debts = list(case.debts.order_by("id"))
     cps = list(ContactPoint.objects.filter(debtor=debtor).order_by("kind", "id"))
     for cp in cps:
         cp.debtor = debtor  # already loaded; no query per contact point
     restrictions: list[Any] = []
-    if case.has_restrictions:  # type: ignore[attr-defined]
-        through = ContactRestriction.debts.through
-        restrictions = _attach_debt_accounts(
-            list(
-                _with_debt_accounts(
-                    ContactRestriction.objects.filter(debtor=debtor).select_related(
-                        "contact_point", "recorded_by"
-                    ),
-                    through,
-                    "contactrestriction",
-                )
+    if "restrictions" in present:
+        restrictions = _rows_with_debt_accounts(
+            ContactRestriction.objects.filter(debtor=debtor).select_related(
+                "contact_point", "recorded_by"
             ),
-            through,
-            "contactrestriction",
+            through=ContactRestriction.debts.through,
+            owner="contactrestriction",
         )
     consents: list[Any] = []
-    if case.has_consents:  # type: ignore[attr-defined]
+    if "consents" in present:
         consents = list(
             Consent.objects.filter(debtor=debtor).select_related("contact_point", "recorded_by")
         )
     attempts: list[ContactAttempt] = []
-    if case.has_attempts:  # type: ignore[attr-defined]
-        through = ContactAttempt.debts_discussed.through
-        attempts = _attach_debt_accounts(
-            list(
-                _with_debt_accounts(
-                    ContactAttempt.objects.filter(debtor=debtor).select_related(
-                        "contact_point", "actor"
-                    ),
-                    through,
-                    "contactattempt",
-                )[:200]
-            ),
-            through,
-            "contactattempt",
+    if "attempts" in present:
+        attempts = _rows_with_debt_accounts(
+            ContactAttempt.objects.filter(debtor=debtor).select_related("contact_point", "actor"),
+            through=ContactAttempt.debts_discussed.through,
+            owner="contactattempt",
+            limit=200,
         )
     blocked: list[Any] = []
-    if case.has_blocked:  # type: ignore[attr-defined]
+    if "blocked" in present:
         decision_ids = [a.decision_id for a in attempts if a.decision_id]
         blocked = list(
             ComplianceDecision.objects.filter(debtor=debtor, allowed=False, purpose="live")
@@ -472,36 +475,36 @@ def case_file_for_user(*, user: User, case_id: int, now: datetime | None = None)
             .order_by("-created_at")[:50]
         )
     notes: list[Note] = []
-    if case.has_notes:  # type: ignore[attr-defined]
+    if "notes" in present:
         notes = list(Note.objects.filter(case=case).select_related("author")[:200])
     promises: list[PromiseToPay] = []
-    if case.has_promises:  # type: ignore[attr-defined]
+    if "promises" in present:
         promises = list(
             PromiseToPay.objects.filter(case=case)
             .select_related("created_by", "debt")
             .order_by("-due_date", "-id")
         )
     plans: list[RepaymentPlan] = []
-    if case.has_plans:  # type: ignore[attr-defined]
+    if "plans" in present:
         plans = list(
             RepaymentPlan.objects.filter(case=case)
             .select_related("created_by", "approved_by")
             .prefetch_related("installments")
         )
     payments: list[Payment] = []
-    if case.has_payments:  # type: ignore[attr-defined]
+    if "payments" in present:
         payments = list(
             Payment.objects.filter(case=case).select_related("debt", "recorded_by")[:200]
         )
     changes: list[CaseStatusChange] = []
-    if case.has_changes:  # type: ignore[attr-defined]
+    if "changes" in present:
         changes = list(CaseStatusChange.objects.filter(case=case).select_related("actor"))
     follow_ups: list[FollowUp] = []
-    if case.has_follow_ups:  # type: ignore[attr-defined]
+    if "follow_ups" in present:
         follow_ups = list(
             FollowUp.objects.filter(case=case).select_related("assigned_to", "created_by")
         )
-    reminders = _case_reminders(case.pk) if case.has_reminders else []  # type: ignore[attr-defined]
+    reminders = _case_reminders(case.pk) if "reminders" in present else []
 
     timeline: list[TimelineEntry] = []
     timeline += [TimelineEntry(a.occurred_at, "attempt", a) for a in attempts]

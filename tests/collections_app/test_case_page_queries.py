@@ -231,3 +231,28 @@ def test_forms_given_the_loaded_rows_still_refuse_another_debtors_rows(case):
     assert not restriction.is_valid()
     assert {"contact_point", "debts"} <= set(restriction.errors)
     assert not consent.is_valid() and "contact_point" in consent.errors
+
+
+def test_debt_accounts_read_separately_match_the_array_read(case, monkeypatch):
+    """Off PostgreSQL the account numbers come from one more query: the same lists."""
+    from collections_app.models import ContactAttempt
+    from collections_app.selectors import _rows_with_debt_accounts
+
+    later = DebtFactory(debtor=case.debtor)
+    case.debts.add(later)
+    for discussed in ([later, case.debts.first()], [], [later]):
+        ContactAttemptFactory(case=case).debts_discussed.set(discussed)
+
+    def read():
+        rows = _rows_with_debt_accounts(
+            ContactAttempt.objects.filter(case=case).order_by("id"),
+            through=ContactAttempt.debts_discussed.through,
+            owner="contactattempt",
+            limit=2,
+        )
+        return [(row.pk, row.debt_accounts) for row in rows]
+
+    on_postgresql = read()
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert read() == on_postgresql
+    assert [len(accounts) for _, accounts in on_postgresql] == [2, 0]
