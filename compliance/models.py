@@ -1,8 +1,10 @@
 """Restrictions, consents, decisions and the organisation's house policy."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -192,6 +194,14 @@ class HouseSettings(models.Model):
 
     def __str__(self) -> str:
         return "House policy"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from compliance.services.house import house_policy_cache_clear
+
+        super().save(*args, **kwargs)
+        # The gate keeps the policy for HOUSE_CACHE_SECONDS; the process that changed it uses
+        # the new one at once (the others within that time).
+        transaction.on_commit(house_policy_cache_clear, using=kwargs.get("using"))
 
     def clean(self) -> None:
         from compliance.services.house import house_settings_validate
