@@ -236,7 +236,7 @@ def test_forms_given_the_loaded_rows_still_refuse_another_debtors_rows(case):
 def test_debt_accounts_read_separately_match_the_array_read(case, monkeypatch):
     """Off PostgreSQL the account numbers come from one more query: the same lists."""
     from collections_app.models import ContactAttempt
-    from collections_app.selectors import _rows_with_debt_accounts
+    from collections_app.selectors.case_file import _rows_with_debt_accounts
 
     later = DebtFactory(debtor=case.debtor)
     case.debts.add(later)
