@@ -380,3 +380,22 @@ def test_copy_writer_stores_what_the_orm_stores():
             assert sorted(strip[0]) == sorted(strip[1]), label
         else:
             assert by_copy[label] == by_orm[label], label
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_indexes_left_out_by_a_seed_stopped_the_hard_way_come_back_on_the_next_run():
+    from django.db import connection
+
+    from collections_app.demo.indexes import existing_indexes, expected_indexes
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY needs PostgreSQL")
+    seed()
+    assert "attempt_time" in expected_indexes()
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "attempt_time"')
+    assert "attempt_time" not in existing_indexes()
+    output = seed()
+    assert "nothing seeded" in output
+    assert existing_indexes() == set(expected_indexes())
