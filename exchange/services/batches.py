@@ -4,6 +4,8 @@
 applies the whole file in ONE transaction: a batch is all-or-nothing, so a job killed half-way
 leaves the database as it was. With `valid_only` the good rows go in and the bad ones are
 reported. Progress is written where the page can see it while the transaction is still open.
+A large file is checked in a second process while the rows already checked are applied, with
+the same outcome as checking first (see `_rows_check_beside_apply`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from exchange.models import BatchKind, BatchStatus, ImportBatch, ImportRowError
 
+from .checking import child_check_possible, rows_checked_in_child
 from .readers import FileUnreadable, header_check, table_open
 from .rows import Importer, RowProblem, RowsRejected
 
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PROGRESS_EVERY = 2000
+# From this many rows the check runs in a second process beside the writes (see checking.py).
+CHECK_BESIDE_APPLY_FROM = 10_000
 # A batch still "running" after this long lost its worker; the job may take it again.
 STALE_AFTER = timedelta(minutes=30)
 RUNNING = (BatchStatus.VALIDATING, BatchStatus.IMPORTING)
@@ -222,10 +228,8 @@ def _finish(
     )
 
 
-def _rows_check(
-    batch: ImportBatch, importer: Importer, progress: _Progress
-) -> tuple[list[Any], list[RowProblem]] | None:
-    """Every row checked; None (batch finished as rejected) when the file is unreadable."""
+def _rows_read(batch: ImportBatch, importer: Importer) -> list[tuple[int, dict[str, str]]] | None:
+    """Every row of the file; None (batch finished as rejected) when the file is unreadable."""
     with batch.file.open("rb") as handle:
         try:
             table = table_open(handle, name=batch.original_name)
@@ -239,32 +243,125 @@ def _rows_check(
             return None
     batch.total_rows = len(raw)
     ImportBatch.objects.filter(pk=batch.pk).update(total_rows=batch.total_rows)
+    return raw
+
+
+class _Duplicates:
+    """A second row with the key of an earlier one is refused, whatever else it holds."""
+
+    def __init__(self, importer: Importer) -> None:
+        self.importer = importer
+        self.seen: dict[Any, int] = {}
+
+    def check(
+        self, number: int, cells: dict[str, str], row: Any, problems: list[RowProblem]
+    ) -> tuple[Any, list[RowProblem]]:
+        importer = self.importer
+        if row is None or importer.key is None:
+            return row, problems
+        key = importer.key(row)
+        if key is None:
+            return row, problems
+        if key in self.seen:
+            message = _("Duplicate of row %(n)d (same %(column)s).") % {
+                "n": self.seen[key],
+                "column": importer.key_columns,
+            }
+            column = importer.key_columns
+            return None, [RowProblem(number, column, cells.get(column, ""), message)]
+        self.seen[key] = number
+        return row, problems
+
+
+def _rows_check(
+    importer: Importer, raw: list[tuple[int, dict[str, str]]], progress: _Progress
+) -> tuple[list[Any], list[RowProblem]]:
+    """Every row checked, in this process."""
     clean: list[Any] = []
     problems: list[RowProblem] = []
-    seen: dict[Any, int] = {}
+    duplicates = _Duplicates(importer)
     for index, (number, cells) in enumerate(raw, start=1):
-        row, row_problems = importer.check(number, cells)
-        if row is not None and importer.key is not None:
-            key = importer.key(row)
-            if key is not None and key in seen:
-                row_problems = [
-                    RowProblem(
-                        number,
-                        importer.key_columns,
-                        cells.get(importer.key_columns, ""),
-                        _("Duplicate of row %(n)d (same %(column)s).")
-                        % {"n": seen[key], "column": importer.key_columns},
-                    )
-                ]
-                row = None
-            elif key is not None:
-                seen[key] = number
+        row, row_problems = duplicates.check(number, cells, *importer.check(number, cells))
         if row is not None:
             clean.append(row)
         problems.extend(row_problems)
         if index % PROGRESS_EVERY == 0:
             progress.write(index)
     return clean, problems
+
+
+class _CheckRejected(Exception):
+    """Raised inside the batch transaction to undo it: the file failed its check."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+def _rows_check_beside_apply(
+    batch: ImportBatch,
+    importer: Importer,
+    raw: list[tuple[int, dict[str, str]]],
+    state: dict[str, Any],
+    progress: _Progress,
+) -> tuple[list[RowProblem], list[RowProblem]]:
+    """A large file: rows are checked in a child process while the rows already checked are
+    applied, in the same chunks and order as `_rows_apply` would (the clean rows, cut every
+    `chunk_size`). The outcome is the one of checking first: once a row fails (and not
+    `valid_only`) nothing more is applied and the transaction is undone at the end, with the
+    check's problems as the report; an error while applying only counts if the file passed
+    its check. Returns (the check's problems, the rows refused while applying)."""
+    problems: list[RowProblem] = []
+    refused: list[RowProblem] = []
+    pending: list[Any] = []
+    duplicates = _Duplicates(importer)
+    done = 0
+    apply_error: Exception | None = None
+
+    def apply_pending() -> None:
+        nonlocal pending, done, apply_error
+        rows, pending = pending, []
+        if apply_error is not None or (problems and not batch.valid_only):
+            return  # the batch will not commit: no point writing more
+        try:
+            refused.extend(importer.apply(batch, rows, state))
+        except Exception as exc:
+            apply_error = exc
+            return
+        done += len(rows)
+        progress.write(min(done, batch.total_rows))
+
+    progress.write(0, status=BatchStatus.IMPORTING)
+    with closing(rows_checked_in_child(importer.check, raw)) as results, transaction.atomic():
+        for index, ((number, cells), checked) in enumerate(zip(raw, results, strict=True), 1):
+            row, row_problems = duplicates.check(number, cells, *checked)
+            problems.extend(row_problems)
+            if row is not None:
+                pending.append(row)
+                if len(pending) >= importer.chunk_size:
+                    apply_pending()
+            if problems and not batch.valid_only and index % PROGRESS_EVERY == 0:
+                progress.write(index)  # only checking now: say how far
+        if problems and not batch.valid_only:
+            raise _CheckRejected(problems)
+        if pending:
+            apply_pending()
+        if apply_error is not None:
+            raise apply_error
+        if refused and not batch.valid_only:
+            raise RowsRejected(refused)
+        if importer.finish is not None:
+            importer.finish(batch, state)
+    return problems, refused
+
+
+def _check_beside_apply(raw: list[Any]) -> bool:
+    # PostgreSQL only: progress during the write needs its second connection.
+    return (
+        len(raw) >= CHECK_BESIDE_APPLY_FROM
+        and connection.vendor == "postgresql"
+        and child_check_possible()
+    )
 
 
 def batch_run(*, batch_id: int) -> ImportBatch | None:
@@ -276,29 +373,42 @@ def batch_run(*, batch_id: int) -> ImportBatch | None:
     progress = _Progress(batch.pk)
     try:
         started = time.monotonic()
-        checked = _rows_check(batch, importer, progress)
-        if checked is None:
+        raw = _rows_read(batch, importer)
+        if raw is None:
             return batch
-        clean, problems = checked
-        checked_in = time.monotonic() - started
-        log.info("batch %s: %d rows checked in %.1fs", batch.pk, batch.total_rows, checked_in)
-        if problems and not batch.valid_only:
-            _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
-            return batch
-        progress.write(0, status=BatchStatus.IMPORTING)
         state: dict[str, Any] = {}
-        try:
-            refused = _rows_apply(batch, importer, clean, state, progress)
-        except RowsRejected as exc:
-            problems = sorted(problems + exc.problems, key=lambda p: p.row_number)
-            _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
-            return batch
+        if _check_beside_apply(raw):
+            try:
+                problems, refused = _rows_check_beside_apply(batch, importer, raw, state, progress)
+            except (_CheckRejected, RowsRejected) as exc:
+                problems = sorted(exc.problems, key=lambda p: p.row_number)
+                _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
+                return batch
+        else:
+            clean, problems = _rows_check(importer, raw, progress)
+            log.info(
+                "batch %s: %d rows checked in %.1fs",
+                batch.pk,
+                batch.total_rows,
+                time.monotonic() - started,
+            )
+            if problems and not batch.valid_only:
+                _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
+                return batch
+            progress.write(0, status=BatchStatus.IMPORTING)
+            try:
+                refused = _rows_apply(batch, importer, clean, state, progress)
+            except RowsRejected as exc:
+                problems = sorted(problems + exc.problems, key=lambda p: p.row_number)
+                _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
+                return batch
         problems = sorted(problems + refused, key=lambda p: p.row_number)
         summary = {k: v for k, v in state.items() if not k.startswith("_") and isinstance(v, int)}
         log.info(
-            "batch %s: applied in %.1fs (%s)",
+            "batch %s: %d rows done in %.1fs (%s)",
             batch.pk,
-            time.monotonic() - started - checked_in,
+            batch.total_rows,
+            time.monotonic() - started,
             summary,
         )
         _finish(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from collections_app.models import Case, ContactPoint, Debt, Debtor
 from exchange.models import ImportBatch
-from exchange.services.batches import batch_run
+from exchange.services.batches import CHECK_BESIDE_APPLY_FROM, batch_run
 from exchange.services.samples import placement_rows_generate, rows_to_csv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -33,14 +33,26 @@ def counts() -> tuple[int, int, int, int, int]:
     )
 
 
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [6000, CHECK_BESIDE_APPLY_FROM + 2000],
+    ids=["checked-first", "checked-beside-the-writes"],
+)
 def test_sigkill_while_importing_leaves_nothing_and_the_batch_can_be_retaken(
-    manager, team, tmp_path, settings
+    manager, team, tmp_path, settings, rows
 ):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     settings.MEDIA_ROOT = tmp_path / "media"
     path = tmp_path / "placements.csv"
-    path.write_bytes(rows_to_csv(placement_rows_generate(rows=6000, seed=5)))
+    path.write_bytes(rows_to_csv(placement_rows_generate(rows=rows, seed=5)))
     before = counts()
     db = connection.settings_dict
     env = {
@@ -77,8 +89,15 @@ def test_sigkill_while_importing_leaves_nothing_and_the_batch_can_be_retaken(
             time.sleep(0.05)
         else:
             pytest.fail("the import never reached the write phase")
+        checker = child_pids(worker.pid)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+        # A process checking rows for the killed job ends with it.
+        deadline = time.monotonic() + 30
+        while checker and time.monotonic() < deadline:
+            checker = [p for p in checker if Path(f"/proc/{p}").exists()]
+            time.sleep(0.1)
+        assert checker == []
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -90,4 +109,4 @@ def test_sigkill_while_importing_leaves_nothing_and_the_batch_can_be_retaken(
         batch_run(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.status == "succeeded"
-    assert Debt.objects.count() == before[1] + 6000
+    assert Debt.objects.count() == before[1] + rows
