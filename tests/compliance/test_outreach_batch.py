@@ -261,3 +261,48 @@ def test_an_auditor_cannot_reserve_in_a_batch(team, collector, auditor):
             requests=[OutreachRequest(contact_point=cp, channel="call", case=case)], actor=auditor
         )
     assert not ComplianceDecision.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_batches_and_single_calls_racing_for_the_last_call_take_it_once(team, collector):
+    """Batches lock their debtors in id order, so two batches over the same debtors (in any
+    order) and a single call on one of them wait for each other and never deadlock; each
+    debtor's last permitted call goes to exactly one of them."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    debtors = [debtor_with_case(team=team, assigned_to=collector) for _ in range(3)]
+    with time_machine.travel(local(2020, 4, 8, 9), tick=False):
+        for _case, cp, _ in debtors:
+            history(cp, collector, *[(local(2020, 4, d), "no_answer") for d in range(2, 8)])
+    requests = [OutreachRequest(contact_point=cp, channel="call", case=c) for c, cp, _ in debtors]
+    jobs = [
+        lambda: outreach_reserve_many(requests=requests, actor=collector, at=AT),
+        lambda: outreach_reserve_many(requests=requests[::-1], actor=collector, at=AT),
+        lambda: [
+            outreach_reserve(contact_point=debtors[1][1], channel="call", actor=collector, at=AT)
+        ],
+    ]
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def run(job) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait(timeout=30)
+            job()
+        except BaseException as exc:  # reported below; a thread must not die silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    for _case, cp, _ in debtors:
+        assert ContactAttempt.objects.filter(contact_point=cp, source="live").count() == 1
+    assert ComplianceDecision.objects.filter(purpose="live").count() == 7
