@@ -31,6 +31,17 @@ class ContactPointAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "owner", "wrong_number", "is_employer_provided"]
     search_fields = ["value", "debtor__full_name"]
     raw_id_fields = ["debtor"]
+    readonly_fields = ["timezones"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # The gate reads a phone's zones from this field: derive them again from whatever
+        # was edited (number, kind, owner or debtor), as the intake service does.
+        from .api.intake import contact_point_zones
+
+        obj.timezones = contact_point_zones(
+            debtor=obj.debtor, kind=obj.kind, value=obj.value, owner=obj.owner
+        )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(m.Debt)
