@@ -402,3 +402,28 @@ class MonthEndSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Month end {self.month_end}"
+
+
+class PortfolioSummary(models.Model):
+    """The portfolio figures of the dashboard (buckets, roll rates, recovery curves) for one
+    scope and last day, computed ahead by Celery or by the page that last had to compute them.
+
+    `scope` names exactly the cases the figures cover: "all" (every case: admins without a
+    team chosen) or "teams:" and the sorted team ids ("teams:3", "teams:1,4"; "teams:" for
+    none). A reader looks a summary up by the scope of what it may see, never by a team it
+    asks for: see `manager.selectors.summary`.
+    """
+
+    scope = models.CharField(_("scope"), max_length=255)
+    last_day = models.DateField(_("last day"))
+    figures = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "last_day"], name="portfolio_summary_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} on {self.last_day}"

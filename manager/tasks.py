@@ -4,6 +4,11 @@ from celery import shared_task
 
 from accounts.models import Team
 
+# A summary refresh sweeps every case of its scope: seconds at 100,000 cases, a few minutes at
+# most at ten times that; the beat sends the next round after five minutes.
+SUMMARY_SOFT_LIMIT_S = 240
+SUMMARY_REFRESH_EXPIRES_S = 300
+
 
 @shared_task
 def scores_recompute() -> int:
@@ -39,3 +44,32 @@ def month_end_snapshots_refresh() -> int:
     from manager.services.snapshots import month_end_snapshots_refresh as refresh
 
     return len(refresh())
+
+
+@shared_task
+def portfolio_summaries_refresh() -> int:
+    """Every few minutes: one refresh task per dashboard scope for the current day."""
+    from manager.selectors.summary import portfolio_scopes_to_refresh
+
+    scopes = portfolio_scopes_to_refresh()
+    for scope in scopes:
+        portfolio_summary_refresh.apply_async(
+            kwargs={"team_ids": None if scope.team_ids is None else list(scope.team_ids)},
+            # A refresh still queued when the next round is sent is of no use any more.
+            expires=SUMMARY_REFRESH_EXPIRES_S,
+        )
+    return len(scopes)
+
+
+@shared_task(soft_time_limit=SUMMARY_SOFT_LIMIT_S, time_limit=SUMMARY_SOFT_LIMIT_S + 30)
+def portfolio_summary_refresh(team_ids: list[int] | None) -> str:
+    """The summary of one scope (None: all teams), computed again: safe to run twice, at once
+    or not (the write is an upsert that keeps the latest computation)."""
+    from django.utils import timezone
+
+    from manager.selectors.summary import PortfolioScope
+    from manager.services.summaries import portfolio_summary_refresh as refresh
+
+    scope = PortfolioScope(team_ids=None if team_ids is None else tuple(sorted(set(team_ids))))
+    refresh(scope=scope, last_day=timezone.localdate())
+    return scope.key

@@ -6,6 +6,7 @@ app_name = "manager"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("refresh/", views.dashboard_refresh, name="dashboard_refresh"),
     path("cases/", views.case_list, name="cases"),
     path("cases/reassign/", views.cases_reassign_view, name="cases_reassign"),
     path("cases/allocate/", views.cases_allocate_view, name="cases_allocate"),

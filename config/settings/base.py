@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "manager.tasks.month_end_snapshots_refresh",
         "schedule": crontab(hour=0, minute=20),
     },
+    "portfolio-summaries": {
+        "task": "manager.tasks.portfolio_summaries_refresh",
+        "schedule": 300.0,
+    },
 }
 
 # --- Messaging --------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.models import User
-from collections_app.models import Debt, Outcome, Payment, PromiseToPay, Reminder
+from collections_app.models import Case, Debt, Outcome, Payment, PromiseToPay, Reminder
 from collections_app.models.case import OPEN_CASE_STATUSES
 from collections_app.models.debt import OPEN_DEBT_STATUSES
 from manager.models import CaseStrategy
@@ -31,9 +31,13 @@ class BucketRow:
 
 
 def buckets(*, user: User, team_id: int | None = None) -> list[BucketRow]:
+    return buckets_of(cases=cases_for(user, team_id=team_id))
+
+
+def buckets_of(*, cases: QuerySet[Case]) -> list[BucketRow]:
     """Open cases and open balance by delinquency bucket. A case counts in each bucket one of
     its debts is in; the balance is each open debt's, once."""
-    open_cases = cases_for(user, team_id=team_id).filter(status__in=OPEN_CASE_STATUSES)
+    open_cases = cases.filter(status__in=OPEN_CASE_STATUSES)
     rows = {b: BucketRow(bucket=b) for b in BUCKETS}
     for r in (
         open_cases.filter(debts__status__in=OPEN_DEBT_STATUSES)
@@ -80,14 +84,14 @@ def _as_date(value: date | datetime) -> date:
 
 
 def _placed_and_paid(
-    *, user: User, team_id: int | None, since: datetime, until: datetime
+    *, cases: QuerySet[Case], since: datetime, until: datetime
 ) -> list[tuple[str, date, date | None, Decimal]]:
     """("placed", placement month, None, principal) and ("paid", placement month, payment
     month, payments less reversals) rows, in one query over the visible debts placed in the
     range."""
     placed = (
         Debt.objects.filter(
-            Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk"))),
+            Exists(cases.filter(debts=OuterRef("pk"))),
             placed_at__gte=since,
             placed_at__lt=until,
         )
@@ -121,6 +125,14 @@ def _placed_and_paid(
 def recovery_curves(
     *, user: User, last_day: date, months: int = 12, team_id: int | None = None
 ) -> list[RecoveryCurve]:
+    return recovery_curves_of(
+        cases=cases_for(user, team_id=team_id), last_day=last_day, months=months
+    )
+
+
+def recovery_curves_of(
+    *, cases: QuerySet[Case], last_day: date, months: int = 12
+) -> list[RecoveryCurve]:
     """Payments cumulated by months since the debt was placed, per placement month, as a share
     of the principal placed that month."""
     first = last_day.replace(day=1)
@@ -130,9 +142,7 @@ def recovery_curves(
     until = end_of(last_day)
     placed: dict[date, Decimal] = {}
     paid: dict[date, dict[int, Decimal]] = {}
-    for kind, pm, rm, amount in _placed_and_paid(
-        user=user, team_id=team_id, since=since, until=until
-    ):
+    for kind, pm, rm, amount in _placed_and_paid(cases=cases, since=since, until=until):
         if kind == "placed":
             placed[pm] = amount or ZERO
             paid.setdefault(pm, {})

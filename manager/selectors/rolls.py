@@ -25,10 +25,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from collections_app.models import Bucket, Debt
+from collections_app.models import Bucket, Case, Debt
 from manager.models import MonthEndBucket, MonthEndSnapshot
 
 from .common import cases_for, ratio
@@ -77,12 +77,10 @@ class RollRates:
     as_of: datetime | None
 
 
-def _visible_debt_ids(user: User, team_id: int | None) -> tuple[str, tuple[object, ...]]:
-    """The SQL of the ids of the debts the user sees (unordered: it is only matched against)."""
+def _visible_debt_ids(cases: QuerySet[Case]) -> tuple[str, tuple[object, ...]]:
+    """The SQL of the ids of the debts of `cases` (unordered: it is only matched against)."""
     visible = (
-        Debt.objects.filter(Exists(cases_for(user, team_id=team_id).filter(debts=OuterRef("pk"))))
-        .order_by()
-        .values("id")
+        Debt.objects.filter(Exists(cases.filter(debts=OuterRef("pk")))).order_by().values("id")
     )
     sql, params = visible.query.sql_with_params()
     return sql, tuple(params)
@@ -109,13 +107,13 @@ def _rows_from_counts(counts: list[tuple[date, str, str, int]]) -> list[RollRow]
 
 
 def roll_counts_live(
-    *, user: User, ends: list[date], team_id: int | None = None
+    *, cases: QuerySet[Case], ends: list[date]
 ) -> list[tuple[date, str, str, int]]:
     """Debts by (month end, bucket, bucket at the next month end), from the history itself."""
     if len(ends) < 2:
         return []
     history = Debt.history.model._meta.db_table
-    visible_sql, visible_params = _visible_debt_ids(user, team_id)
+    visible_sql, visible_params = _visible_debt_ids(cases)
     # Rows of the same debt and instant are ordered by history_id, as the history's own
     # "latest" is: only the last of them has a later next_date.
     sql = f"""
@@ -152,14 +150,14 @@ def roll_counts_live(
 
 
 def roll_counts_from_snapshots(
-    *, user: User, ends: list[date], team_id: int | None = None
+    *, cases: QuerySet[Case], ends: list[date]
 ) -> list[tuple[date, str, str, int]]:
     """The same counts as `roll_counts_live`, from the month-end snapshots (which must be
     complete and current for every end: see `snapshots_current`)."""
     if len(ends) < 2:
         return []
     table = MonthEndBucket._meta.db_table
-    visible_sql, visible_params = _visible_debt_ids(user, team_id)
+    visible_sql, visible_params = _visible_debt_ids(cases)
     sql = f"""
         WITH pairs AS (
             SELECT * FROM unnest(%s::date[], %s::date[]) AS p(start, stop)
@@ -205,16 +203,22 @@ def snapshots_current(ends: list[date]) -> dict[date, MonthEndSnapshot]:
 def roll_rates_report(
     *, user: User, last_day: date, months: int = 6, team_id: int | None = None
 ) -> RollRates:
+    return roll_rates_report_of(
+        cases=cases_for(user, team_id=team_id), last_day=last_day, months=months
+    )
+
+
+def roll_rates_report_of(*, cases: QuerySet[Case], last_day: date, months: int = 6) -> RollRates:
     """For each pair of consecutive month ends: from each bucket (but current), how many
     debts rolled to a worse bucket, stayed, or cured; from the snapshots when they are all
     current, else from the history."""
     ends = month_ends(last_day=last_day, count=months)
     current = snapshots_current(ends)
     if len(ends) >= 2 and len(current) == len(ends):
-        counts = roll_counts_from_snapshots(user=user, ends=ends, team_id=team_id)
+        counts = roll_counts_from_snapshots(cases=cases, ends=ends)
         as_of = min(s.built_at for s in current.values() if s.built_at)
         return RollRates(rows=_rows_from_counts(counts), as_of=as_of)
-    counts = roll_counts_live(user=user, ends=ends, team_id=team_id)
+    counts = roll_counts_live(cases=cases, ends=ends)
     return RollRates(rows=_rows_from_counts(counts), as_of=None)
 
 

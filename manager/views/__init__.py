@@ -9,7 +9,7 @@ from .cases import (
     cases_rotate_view,
     team_policy_view,
 )
-from .dashboard import dashboard, dashboard_csv
+from .dashboard import dashboard, dashboard_csv, dashboard_refresh
 from .escalations import (
     agency_place_view,
     agency_recall_view,
@@ -35,6 +35,7 @@ __all__ = [
     "complaint_add_view",
     "dashboard",
     "dashboard_csv",
+    "dashboard_refresh",
     "escalation_decide_view",
     "escalations",
     "incentives",

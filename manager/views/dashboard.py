@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from config.csvsafe import csv_safe
 from manager import selectors
 from manager.forms import PeriodForm
+from manager.selectors.summary import portfolio_scope_for, summary_refresh_minutes
+from manager.services.summaries import portfolio_figures_get, portfolio_summary_refresh
 
 from .common import team_param
 
@@ -52,13 +56,17 @@ def _context(request: HttpRequest) -> dict[str, object]:
                 "flagged",
             )
         }
-    buckets = selectors.buckets(user=user, team_id=team_id)
+    # Buckets, roll rates and recovery curves sweep every case of the scope: read from the
+    # scope's summary when it is fresh, else computed now and kept for the next view.
+    scope = portfolio_scope_for(user=user, team_id=team_id)
+    reading = portfolio_figures_get(scope=scope, last_day=period.end)
+    buckets = reading.figures.buckets
     bucket_links = {
         b.bucket: _drill(base, cases_url, bucket=b.bucket, status="open") for b in buckets
     }
     for b in buckets:
         b.link = bucket_links[b.bucket]  # type: ignore[attr-defined]
-    roll_report = selectors.roll_rates_report(user=user, last_day=period.end, team_id=team_id)
+    roll_report = reading.figures.rolls
     rolls = roll_report.rows
     # A matrix: one row per bucket, one column per month end.
     roll_months = sorted({r.month for r in rolls})
@@ -68,7 +76,7 @@ def _context(request: HttpRequest) -> dict[str, object]:
         for bucket in selectors.portfolio.BUCKETS
         if any((bucket, m) in cells for m in roll_months)
     ]
-    curves = selectors.recovery_curves(user=user, last_day=period.end, team_id=team_id)
+    curves = reading.figures.curves
     reminders = selectors.reminder_outcomes(user=user, period=period, team_id=team_id)
     arms = selectors.strategy_comparison(user=user, period=period, team_id=team_id)
     for arm in arms:
@@ -119,6 +127,8 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "buckets": buckets,
         "rolls": rolls,
         "rolls_as_of": roll_report.as_of,
+        "summary_at": reading.computed_at,
+        "summary_every": summary_refresh_minutes(),
         "roll_months": roll_months,
         "roll_matrix": roll_matrix,
         "curves": curves,
@@ -144,6 +154,26 @@ def _context(request: HttpRequest) -> dict[str, object]:
 @role_required("manager", "admin")
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "manager/dashboard.html", _context(request))
+
+
+@role_required("manager", "admin")
+@require_POST
+def dashboard_refresh(request: HttpRequest) -> HttpResponse:
+    """Compute the portfolio figures of the dashboard's scope now ("Refresh now")."""
+    form = PeriodForm(request.POST or None)
+    period = form.period(timezone.localdate())
+    raw = request.POST.get("team", "")
+    team_id = int(raw) if raw.isdigit() else None
+    # A team the user does not run is out of scope: 404, as for any object one may not see.
+    if team_id is not None and not selectors.teams_for(request.user).filter(pk=team_id).exists():
+        raise Http404
+    scope = portfolio_scope_for(user=request.user, team_id=team_id)
+    portfolio_summary_refresh(scope=scope, last_day=period.end)
+    messages.success(request, _("Portfolio figures computed again."))
+    query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if team_id is not None:
+        query["team"] = str(team_id)
+    return redirect(f"{reverse('manager:dashboard')}?{urlencode(query)}")
 
 
 def _cell(value: object) -> object:
