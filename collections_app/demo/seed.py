@@ -118,11 +118,12 @@ def demo_seed(
     say = progress or (lambda _msg: None)
     if cases < 1 or chunk_size < 1 or workers < 1:
         raise ValueError("cases, chunk size and workers must be at least 1")
+    if connection.vendor == "postgresql":
+        # An earlier COPY seed stopped the hard way may have left indexes out: any run, even
+        # one that seeds nothing, builds them.
+        indexes_build(expected_indexes())
     if if_empty and Case.objects.exists():
         return SeedResult(False, "Cases exist already: nothing seeded.")
-    if connection.vendor == "postgresql":
-        # An earlier COPY seed stopped the hard way may have left indexes out.
-        indexes_build(expected_indexes())
     staff, staff_created = demo_staff_ensure()
     if demo_data_exists():
         return SeedResult(
