@@ -5,7 +5,7 @@ applies the whole file in ONE transaction: a batch is all-or-nothing, so a job k
 leaves the database as it was. With `valid_only` the good rows go in and the bad ones are
 reported. Progress is written where the page can see it while the transaction is still open.
 A large file is checked in a second process while the rows already checked are applied, with
-the same outcome as checking first (see `_rows_check_beside_apply`).
+the same outcome as checking first (see `checking.rows_check_beside_apply`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from exchange.models import BatchKind, BatchStatus, ImportBatch, ImportRowError
 
-from .checking import child_check_possible, rows_checked_in_child
+from .checking import CheckRejected, Duplicates, child_check_possible, rows_check_beside_apply
 from .readers import FileUnreadable, header_check, table_open
 from .rows import Importer, RowProblem, RowsRejected
 
@@ -246,40 +245,13 @@ def _rows_read(batch: ImportBatch, importer: Importer) -> list[tuple[int, dict[s
     return raw
 
 
-class _Duplicates:
-    """A second row with the key of an earlier one is refused, whatever else it holds."""
-
-    def __init__(self, importer: Importer) -> None:
-        self.importer = importer
-        self.seen: dict[Any, int] = {}
-
-    def check(
-        self, number: int, cells: dict[str, str], row: Any, problems: list[RowProblem]
-    ) -> tuple[Any, list[RowProblem]]:
-        importer = self.importer
-        if row is None or importer.key is None:
-            return row, problems
-        key = importer.key(row)
-        if key is None:
-            return row, problems
-        if key in self.seen:
-            message = _("Duplicate of row %(n)d (same %(column)s).") % {
-                "n": self.seen[key],
-                "column": importer.key_columns,
-            }
-            column = importer.key_columns
-            return None, [RowProblem(number, column, cells.get(column, ""), message)]
-        self.seen[key] = number
-        return row, problems
-
-
 def _rows_check(
     importer: Importer, raw: list[tuple[int, dict[str, str]]], progress: _Progress
 ) -> tuple[list[Any], list[RowProblem]]:
     """Every row checked, in this process."""
     clean: list[Any] = []
     problems: list[RowProblem] = []
-    duplicates = _Duplicates(importer)
+    duplicates = Duplicates(importer)
     for index, (number, cells) in enumerate(raw, start=1):
         row, row_problems = duplicates.check(number, cells, *importer.check(number, cells))
         if row is not None:
@@ -288,71 +260,6 @@ def _rows_check(
         if index % PROGRESS_EVERY == 0:
             progress.write(index)
     return clean, problems
-
-
-class _CheckRejected(Exception):
-    """Raised inside the batch transaction to undo it: the file failed its check."""
-
-    def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
-
-
-def _rows_check_beside_apply(
-    batch: ImportBatch,
-    importer: Importer,
-    raw: list[tuple[int, dict[str, str]]],
-    state: dict[str, Any],
-    progress: _Progress,
-) -> tuple[list[RowProblem], list[RowProblem]]:
-    """A large file: rows are checked in a child process while the rows already checked are
-    applied, in the same chunks and order as `_rows_apply` would (the clean rows, cut every
-    `chunk_size`). The outcome is the one of checking first: once a row fails (and not
-    `valid_only`) nothing more is applied and the transaction is undone at the end, with the
-    check's problems as the report; an error while applying only counts if the file passed
-    its check. Returns (the check's problems, the rows refused while applying)."""
-    problems: list[RowProblem] = []
-    refused: list[RowProblem] = []
-    pending: list[Any] = []
-    duplicates = _Duplicates(importer)
-    done = 0
-    apply_error: Exception | None = None
-
-    def apply_pending() -> None:
-        nonlocal pending, done, apply_error
-        rows, pending = pending, []
-        if apply_error is not None or (problems and not batch.valid_only):
-            return  # the batch will not commit: no point writing more
-        try:
-            refused.extend(importer.apply(batch, rows, state))
-        except Exception as exc:
-            apply_error = exc
-            return
-        done += len(rows)
-        progress.write(min(done, batch.total_rows))
-
-    progress.write(0, status=BatchStatus.IMPORTING)
-    with closing(rows_checked_in_child(importer.check, raw)) as results, transaction.atomic():
-        for index, ((number, cells), checked) in enumerate(zip(raw, results, strict=True), 1):
-            row, row_problems = duplicates.check(number, cells, *checked)
-            problems.extend(row_problems)
-            if row is not None:
-                pending.append(row)
-                if len(pending) >= importer.chunk_size:
-                    apply_pending()
-            if problems and not batch.valid_only and index % PROGRESS_EVERY == 0:
-                progress.write(index)  # only checking now: say how far
-        if problems and not batch.valid_only:
-            raise _CheckRejected(problems)
-        if pending:
-            apply_pending()
-        if apply_error is not None:
-            raise apply_error
-        if refused and not batch.valid_only:
-            raise RowsRejected(refused)
-        if importer.finish is not None:
-            importer.finish(batch, state)
-    return problems, refused
 
 
 def _check_beside_apply(raw: list[Any]) -> bool:
@@ -379,8 +286,10 @@ def batch_run(*, batch_id: int) -> ImportBatch | None:
         state: dict[str, Any] = {}
         if _check_beside_apply(raw):
             try:
-                problems, refused = _rows_check_beside_apply(batch, importer, raw, state, progress)
-            except (_CheckRejected, RowsRejected) as exc:
+                problems, refused = rows_check_beside_apply(
+                    batch, importer, raw, state, progress, PROGRESS_EVERY
+                )
+            except (CheckRejected, RowsRejected) as exc:
                 problems = sorted(exc.problems, key=lambda p: p.row_number)
                 _finish(batch, status=BatchStatus.REJECTED, problems=problems, summary={})
                 return batch

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from collections_app.models import Case, ContactPoint, Debt, Debtor
-from exchange.services import batches
+from exchange.services import batches, checking
 from exchange.services.checking import child_check_possible
 from exchange.services.placements import PLACEMENTS
 from exchange.services.samples import placement_rows_generate
@@ -87,13 +87,13 @@ def small_chunks(monkeypatch):
 
 def both_ways(manager, team, rows, monkeypatch, **kw):  # type: ignore[no-untyped-def]
     children = []
-    in_child = batches.rows_checked_in_child
+    in_child = checking.rows_checked_in_child
 
     def spied(check, raw):  # type: ignore[no-untyped-def]
         children.append(len(raw))
         return in_child(check, raw)
 
-    monkeypatch.setattr(batches, "rows_checked_in_child", spied)
+    monkeypatch.setattr(checking, "rows_checked_in_child", spied)
     first = outcome(manager, team, rows, beside=False, monkeypatch=monkeypatch, **kw)
     assert children == []
     beside = outcome(manager, team, rows, beside=True, monkeypatch=monkeypatch, **kw)
