@@ -1,5 +1,6 @@
-"""The dashboard's portfolio figures (buckets, roll rates, recovery curves) for a scope: computed
-live, or read from a `PortfolioSummary` refreshed by Celery (`manager.services.summaries`).
+"""The dashboard's portfolio figures (buckets, roll rates, recovery curves, and the collectors'
+figures of the month to date) for a scope: computed live, or read from a `PortfolioSummary`
+refreshed by Celery (`manager.services.summaries`).
 
 A scope is the set of teams whose cases the figures cover, worked out from what the user may
 see (`team_ids_for`, the same rule as `Case.objects.visible_to`) and the team asked for. The
@@ -22,9 +23,10 @@ from accounts.models import Role, Team, User
 from collections_app.models import Case
 from manager.models import PortfolioSummary
 
-from .common import team_ids_for
+from .common import DateRange, month_to_date, team_ids_for
 from .portfolio import BucketRow, RecoveryCurve, buckets_of, recovery_curves_of
 from .rolls import RollRates, RollRow, roll_rates_report_of
+from .team import COUNTED, CollectorFigures, collector_rows, team_figures_of
 
 # How old a summary may be and still be shown (the beat refreshes them every few minutes).
 DEFAULT_MAX_AGE = timedelta(minutes=15)
@@ -47,6 +49,13 @@ class PortfolioScope:
             return Case.objects.all()
         return Case.objects.filter(team_id__in=self.team_ids)
 
+    def collectors(self) -> QuerySet[User]:
+        """`collectors_for` of a user whose dashboard has this scope."""
+        qs = User.objects.filter(role=Role.COLLECTOR, is_active=True).select_related("team")
+        if self.team_ids is not None:
+            qs = qs.filter(team_id__in=self.team_ids)
+        return qs.order_by("team__name", "username")
+
 
 def portfolio_scope_for(*, user: User, team_id: int | None = None) -> PortfolioScope:
     """The teams the dashboard of `user` covers: `cases_for(user, team_id=...)` as a scope."""
@@ -61,19 +70,61 @@ def portfolio_scope_for(*, user: User, team_id: int | None = None) -> PortfolioS
 
 
 @dataclass
+class TeamCounts:
+    """The counted figures of each collector (by id) over the month to date of `today`."""
+
+    today: date
+    rows: dict[int, dict[str, int | Decimal]]
+
+
+@dataclass
 class PortfolioFigures:
     buckets: list[BucketRow]
     rolls: RollRates
     curves: list[RecoveryCurve]
+    # Only when the last day is the day the figures were computed: the default page.
+    team: TeamCounts | None = None
 
 
-def portfolio_figures_live(*, scope: PortfolioScope, last_day: date) -> PortfolioFigures:
+def portfolio_figures_live(
+    *, scope: PortfolioScope, last_day: date, today: date
+) -> PortfolioFigures:
     cases = scope.cases()
+    team = None
+    if last_day == today:
+        rows = team_figures_of(
+            collectors=list(scope.collectors()),
+            cases=cases,
+            period=month_to_date(today),
+            today=today,
+        )
+        team = TeamCounts(
+            today=today,
+            rows={r.collector.pk: {f: getattr(r, f) for f in COUNTED} for r in rows},
+        )
     return PortfolioFigures(
         buckets=buckets_of(cases=cases),
         rolls=roll_rates_report_of(cases=cases, last_day=last_day),
         curves=recovery_curves_of(cases=cases, last_day=last_day),
+        team=team,
     )
+
+
+def team_figures_from(
+    *, figures: PortfolioFigures, collectors: list[User], period: DateRange, today: date
+) -> list[CollectorFigures] | None:
+    """The per-collector rows from the counts kept with the figures, when they were counted
+    over this range and day for exactly these collectors; None otherwise."""
+    team = figures.team
+    if team is None or team.today != today or period != month_to_date(today):
+        return None
+    if {c.pk for c in collectors} != set(team.rows):
+        return None
+    rows = collector_rows(collectors=collectors, period=period)
+    for row in rows:
+        for name, value in team.rows[row.collector.pk].items():
+            setattr(row, name, value)
+    return rows
 
 
 def figures_to_json(figures: PortfolioFigures) -> dict[str, Any]:
@@ -103,6 +154,15 @@ def figures_to_json(figures: PortfolioFigures) -> dict[str, Any]:
             }
             for c in figures.curves
         ],
+        "team": None
+        if figures.team is None
+        else {
+            "today": figures.team.today.isoformat(),
+            "rows": {
+                str(pk): {f: v if isinstance(v, int) else str(v) for f, v in counts.items()}
+                for pk, counts in figures.team.rows.items()
+            },
+        },
     }
 
 
@@ -140,6 +200,19 @@ def figures_from_json(data: dict[str, Any]) -> PortfolioFigures:
             )
             for c in data["curves"]
         ],
+        team=_team_from_json(data.get("team")),
+    )
+
+
+def _team_from_json(data: dict[str, Any] | None) -> TeamCounts | None:
+    if data is None:
+        return None
+    return TeamCounts(
+        today=date.fromisoformat(data["today"]),
+        rows={
+            int(pk): {f: v if isinstance(v, int) else Decimal(v) for f, v in counts.items()}
+            for pk, counts in data["rows"].items()
+        },
     )
 
 

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from collections_app.models import ContactAttempt, Outcome, Payment, PromiseStatus, PromiseToPay
+from collections_app.models import (
+    Case,
+    ContactAttempt,
+    Outcome,
+    Payment,
+    PromiseStatus,
+    PromiseToPay,
+)
 from collections_app.models.case import OPEN_CASE_STATUSES
 from compliance.models import ComplianceDecision
 
@@ -75,19 +82,59 @@ def payments_net() -> Sum:
     )
 
 
+# The figures counted from the rows (the rest comes from the collector: capacity, target).
+COUNTED = (
+    "active_cases",
+    "attempts_today",
+    "attempts_week",
+    "rpc_today",
+    "rpc_week",
+    "attempts",
+    "rpc",
+    "flagged",
+    "promises",
+    "promised_amount",
+    "promises_kept",
+    "promises_broken",
+    "collected",
+    "blocks",
+)
+
+
 def team_figures(
     *, user: User, period: DateRange, today: date, team_id: int | None = None
 ) -> list[CollectorFigures]:
-    collectors = list(collectors_for(user, team_id=team_id))
-    rows = {c.pk: CollectorFigures(collector=c) for c in collectors}
+    return team_figures_of(
+        collectors=list(collectors_for(user, team_id=team_id)),
+        cases=cases_for(user, team_id=team_id),
+        period=period,
+        today=today,
+    )
+
+
+def collector_rows(*, collectors: list[User], period: DateRange) -> list[CollectorFigures]:
+    """One row per collector with the figures that come from the collector, none counted."""
+    rows = []
+    for c in collectors:
+        rows.append(
+            CollectorFigures(
+                collector=c,
+                capacity=c.team.case_capacity if c.team else 0,
+                target=target_share(monthly_target=c.monthly_target, period=period),
+            )
+        )
+    return rows
+
+
+def team_figures_of(
+    *, collectors: list[User], cases: QuerySet[Case], period: DateRange, today: date
+) -> list[CollectorFigures]:
+    """The figures of `collectors` over the range; active cases counted among `cases`."""
+    rows = {r.collector.pk: r for r in collector_rows(collectors=collectors, period=period)}
     ids = list(rows)
     if not ids:
         return []
-    for c in collectors:
-        rows[c.pk].capacity = c.team.case_capacity if c.team else 0
-        rows[c.pk].target = target_share(monthly_target=c.monthly_target, period=period)
 
-    cases = cases_for(user, team_id=team_id)
     for r in (
         cases.filter(assigned_to_id__in=ids, status__in=OPEN_CASE_STATUSES)
         .values("assigned_to_id")

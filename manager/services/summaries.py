@@ -1,6 +1,6 @@
-"""Portfolio summaries: the dashboard's buckets, roll rates and recovery curves of a scope and
-day, written ahead so that the page reads one row instead of sweeping every case, debt and
-payment of the scope (seconds at 100,000 cases).
+"""Portfolio summaries: the dashboard's buckets, roll rates, recovery curves and collectors'
+month-to-date figures of a scope and day, written ahead so that the page reads one row instead
+of sweeping every case, debt and payment of the scope (seconds at 100,000 cases).
 
 Refreshed every few minutes by Celery (`manager.tasks.portfolio_summaries_refresh`, one task
 per scope), by the page when it finds no summary fresh enough (it computes live, shows those
@@ -35,11 +35,15 @@ class PortfolioReading:
     from_summary: bool  # read from a stored summary rather than computed for this request
 
 
-def portfolio_summary_refresh(*, scope: PortfolioScope, last_day: date) -> PortfolioReading:
+def portfolio_summary_refresh(
+    *, scope: PortfolioScope, last_day: date, today: date | None = None
+) -> PortfolioReading:
     """Compute the figures now and keep them as the scope's summary for `last_day`."""
     computed_at = timezone.now()
     started = time.perf_counter()
-    figures = portfolio_figures_live(scope=scope, last_day=last_day)
+    figures = portfolio_figures_live(
+        scope=scope, last_day=last_day, today=today or timezone.localdate()
+    )
     duration_ms = round((time.perf_counter() - started) * 1000)
     table = PortfolioSummary._meta.db_table
     # Two refreshes of the same scope may run at once (the beat and a page, or a task
@@ -62,7 +66,7 @@ def portfolio_summary_refresh(*, scope: PortfolioScope, last_day: date) -> Portf
 
 
 def portfolio_figures_get(
-    *, scope: PortfolioScope, last_day: date, now: datetime | None = None
+    *, scope: PortfolioScope, last_day: date, today: date | None = None, now: datetime | None = None
 ) -> PortfolioReading:
     """The scope's summary when one is fresh enough; otherwise computed live and kept."""
     summary = portfolio_summary_fresh(scope=scope, last_day=last_day, now=now or timezone.now())
@@ -72,4 +76,4 @@ def portfolio_figures_get(
             computed_at=summary.computed_at,
             from_summary=True,
         )
-    return portfolio_summary_refresh(scope=scope, last_day=last_day)
+    return portfolio_summary_refresh(scope=scope, last_day=last_day, today=today)

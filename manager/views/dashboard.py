@@ -17,7 +17,11 @@ from accounts.permissions import role_required
 from config.csvsafe import csv_safe
 from manager import selectors
 from manager.forms import PeriodForm
-from manager.selectors.summary import portfolio_scope_for, summary_refresh_minutes
+from manager.selectors.summary import (
+    portfolio_scope_for,
+    summary_refresh_minutes,
+    team_figures_from,
+)
 from manager.services.summaries import portfolio_figures_get, portfolio_summary_refresh
 
 from .common import team_param
@@ -34,7 +38,20 @@ def _context(request: HttpRequest) -> dict[str, object]:
     period = form.period(today)
     team_id = team_param(request)
     user = request.user
-    rows = selectors.team_figures(user=user, period=period, today=today, team_id=team_id)
+    # Buckets, roll rates, recovery curves and the collectors' month to date sweep every case,
+    # debt and payment of the scope: read from the scope's summary when it is fresh, else
+    # computed now and kept for the next view.
+    scope = portfolio_scope_for(user=user, team_id=team_id)
+    reading = portfolio_figures_get(scope=scope, last_day=period.end, today=today)
+    rows = team_figures_from(
+        figures=reading.figures,
+        collectors=list(scope.collectors()),
+        period=period,
+        today=today,
+    )
+    team_from_summary = rows is not None
+    if rows is None:  # another range than the month to date: counted now
+        rows = selectors.team_figures(user=user, period=period, today=today, team_id=team_id)
     base = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     # About a hundred drill-down links: the list's URL is reversed once, not per link.
     cases_url = reverse("manager:cases")
@@ -56,10 +73,6 @@ def _context(request: HttpRequest) -> dict[str, object]:
                 "flagged",
             )
         }
-    # Buckets, roll rates and recovery curves sweep every case of the scope: read from the
-    # scope's summary when it is fresh, else computed now and kept for the next view.
-    scope = portfolio_scope_for(user=user, team_id=team_id)
-    reading = portfolio_figures_get(scope=scope, last_day=period.end)
     buckets = reading.figures.buckets
     bucket_links = {
         b.bucket: _drill(base, cases_url, bucket=b.bucket, status="open") for b in buckets
@@ -128,6 +141,7 @@ def _context(request: HttpRequest) -> dict[str, object]:
         "rolls": rolls,
         "rolls_as_of": roll_report.as_of,
         "summary_at": reading.computed_at,
+        "team_from_summary": team_from_summary,
         "summary_every": summary_refresh_minutes(),
         "roll_months": roll_months,
         "roll_matrix": roll_matrix,

@@ -13,40 +13,77 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from collections_app.models import Debt, Payment
+from collections_app.models import Debt, Outcome, Payment, PromiseStatus
 from manager.models import PortfolioSummary
-from manager.selectors import buckets, recovery_curves, roll_rates_report
+from manager.selectors import (
+    DateRange,
+    buckets,
+    recovery_curves,
+    roll_rates_report,
+    team_figures,
+)
 from manager.selectors.rolls import BUCKETS
 from manager.selectors.summary import (
     PortfolioScope,
     portfolio_figures_live,
     portfolio_scope_for,
     portfolio_scopes_to_refresh,
+    team_figures_from,
 )
 from manager.services.snapshots import month_end_snapshots_refresh
 from manager.services.summaries import portfolio_figures_get, portfolio_summary_refresh
 from manager.tasks import portfolio_summaries_refresh as refresh_all_task
 from manager.tasks import portfolio_summary_refresh as refresh_task
-from tests.factories import CaseFactory, DebtFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    ComplianceDecisionFactory,
+    ContactAttemptFactory,
+    DebtFactory,
+    PromiseFactory,
+    UserFactory,
+)
 
 from .test_rolls import NOW, TODAY, at, history  # noqa: F401 (the fixture of the debts' history)
 
 pytestmark = pytest.mark.django_db
+MONTH = DateRange(start=date(2026, 7, 1), end=TODAY)
 
 
 @pytest.fixture
-def portfolio(history):  # type: ignore[no-untyped-def]  # noqa: F811
+def portfolio(history, collector, other_collector):  # type: ignore[no-untyped-def]  # noqa: F811
     """The debts with a history of buckets, and payments and a reversal in several months
-    after their placement (5 January), for the recovery curves."""
+    after their placement (5 January), for the recovery curves; the cases held by a collector
+    of each team, with attempts, promises and blocks this month, today and before."""
     for i, debt in enumerate(history):
         case = debt.cases.first()
-        for month in (1, 3, 6):
-            with time_machine.travel(at(2026, month, 20), tick=False):
+        holder = collector if case.team_id == collector.team_id else other_collector
+        if i % 3:
+            case.assigned_to = holder
+            case.save()
+        for k, when in enumerate((at(2026, 6, 30), at(2026, 7, 2), at(2026, 7, 14, 9))):
+            ContactAttemptFactory(
+                case=case,
+                actor=holder,
+                occurred_at=when,
+                outcome=Outcome.CONVERSATION if (i + k) % 2 else Outcome.NO_ANSWER,
+                flagged=k == 1 and i % 2 == 0,
+            )
+        with time_machine.travel(at(2026, 7, 3), tick=False):
+            PromiseFactory(
+                case=case,
+                created_by=holder,
+                amount=Decimal("33.10") + i,
+                due_date=date(2026, 7, 10),
+                status=PromiseStatus.KEPT if i % 3 else PromiseStatus.BROKEN,
+            )
+            ComplianceDecisionFactory(debtor=case.debtor, actor=holder, allowed=i % 3 == 0)
+        for month in (1, 3, 6, 7):
+            with time_machine.travel(at(2026, month, 10), tick=False):
                 Payment.objects.create(
                     case=case,
                     debt=debt,
                     amount=Decimal("10.25") * (i + month),
-                    received_at=at(2026, month, 20),
+                    received_at=at(2026, month, 10),
                     external_reference=f"s-{debt.pk}-{month}",
                 )
     first = Payment.objects.order_by("pk").first()
@@ -67,6 +104,13 @@ def _live_by_user(user, team_id=None):  # type: ignore[no-untyped-def]
         buckets(user=user, team_id=team_id),
         roll_rates_report(user=user, last_day=TODAY, team_id=team_id),
         recovery_curves(user=user, last_day=TODAY, team_id=team_id),
+        team_figures(user=user, period=MONTH, today=TODAY, team_id=team_id),
+    )
+
+
+def _team_rows(read, scope):  # type: ignore[no-untyped-def]
+    return team_figures_from(
+        figures=read.figures, collectors=list(scope.collectors()), period=MONTH, today=TODAY
     )
 
 
@@ -90,10 +134,13 @@ def test_a_summary_gives_the_figures_of_the_live_computation(
             assert read.from_summary and not computed.from_summary
             assert read.figures == computed.figures
             assert read.computed_at == computed.computed_at == NOW
-            b, rolls, curves = _live_by_user(user, team_id)
+            b, rolls, curves, team_rows = _live_by_user(user, team_id)
             assert read.figures.buckets == b
             assert read.figures.rolls == rolls
             assert read.figures.curves == curves
+            assert _team_rows(read, scope) == team_rows
+            assert any(r.attempts_today and r.rpc and r.collected and r.blocks for r in team_rows)
+            assert any(r.active_cases and r.flagged and r.promises_kept for r in team_rows)
             # The data really exercises every figure (a comparison of empty lists proves nothing).
             assert any(r.balance for r in b) and rolls.rows and curves
             assert any(any(c.cumulative) for c in curves)
@@ -154,7 +201,7 @@ def test_a_stale_summary_is_computed_again_and_a_fresh_one_is_read(
         portfolio_summary_refresh(scope=scope, last_day=TODAY)
         debt = DebtFactory(days_past_due=500, balance=Decimal("777.00"))
         CaseFactory(team=team, debtor=debt.debtor, debts=[debt])
-        live = portfolio_figures_live(scope=scope, last_day=TODAY)
+        live = portfolio_figures_live(scope=scope, last_day=TODAY, today=TODAY)
     with time_machine.travel(NOW + timedelta(minutes=14), tick=False):
         fresh = portfolio_figures_get(scope=scope, last_day=TODAY)
     assert fresh.from_summary and fresh.figures != live  # the figures of 12:00
@@ -248,7 +295,6 @@ def test_dashboard_with_a_fresh_summary_costs_few_queries_whatever_the_cases(
         for _ in range(30):
             debt = DebtFactory(days_past_due=100)
             CaseFactory(team=team, assigned_to=collector, debtor=debt.debtor, debts=[debt])
-        UserFactory(username="carol", role=Role.COLLECTOR, team=team)
         with CaptureQueriesContext(connection) as more:
             client.get(url)
     sql = " ".join(q["sql"] for q in few.captured_queries)
@@ -256,7 +302,7 @@ def test_dashboard_with_a_fresh_summary_costs_few_queries_whatever_the_cases(
     # Neither the debts (buckets, curves) nor their history (roll rates) are read.
     assert f'"{Debt._meta.db_table}"' not in sql
     assert f'"{Debt.history.model._meta.db_table}"' not in sql
-    assert len(more.captured_queries) <= len(few.captured_queries) <= 25
+    assert len(more.captured_queries) <= len(few.captured_queries) <= 15
     assert "Refresh now" in page.content.decode()
 
 
@@ -268,3 +314,33 @@ def test_summaries_are_per_day(portfolio, manager):
     assert not other_day.from_summary
     assert other_day.figures.curves == recovery_curves(user=manager, last_day=date(2026, 5, 31))
     assert PortfolioSummary.objects.filter(scope=scope.key).count() == 2
+
+
+def test_collector_rows_come_from_the_summary_only_for_the_month_to_date(
+    client, portfolio, manager, collector, team
+):
+    client.force_login(manager)
+    url = reverse("manager:dashboard")
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(url).content.decode()
+        assert "Collector and portfolio figures as of 12:00 UTC." in page
+        other_range = client.get(url, {"start": "2026-07-02", "end": TODAY.isoformat()})
+        assert "Portfolio figures (buckets, roll rates, recovery curves) as of" in (
+            other_range.content.decode()
+        )
+        summary = portfolio_figures_get(scope=portfolio_scope_for(user=manager), last_day=TODAY)
+        narrow = DateRange(start=date(2026, 7, 2), end=TODAY)
+        assert summary.from_summary
+        assert (
+            team_figures_from(
+                figures=summary.figures, collectors=[collector], period=narrow, today=TODAY
+            )
+            is None
+        )
+        # A collector who joined since the summary: the rows are counted again.
+        UserFactory(username="carol", role=Role.COLLECTOR, team=team)
+        scope = portfolio_scope_for(user=manager)
+        assert _team_rows(summary, scope) is None
+        page = client.get(url).content.decode()
+    assert 'data-collector="carol"' in page
+    assert "Portfolio figures (buckets, roll rates, recovery curves) as of" in page
