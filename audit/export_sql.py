@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 
 from config.csvsafe import FORMULA_TRIGGERS
@@ -130,7 +131,10 @@ def history_lines_sql(
     ordering = _order_by(qs.query.order_by, columns)
     if not ordering:
         return None
-    inner, params = qs.order_by().query.get_compiler(using=db).as_sql()
+    try:
+        inner, params = qs.order_by().query.get_compiler(using=db).as_sql()
+    except EmptyResultSet:  # `.none()`: the header alone, which the Python path writes
+        return None
     cells = _cells("h")
     prepared = ", ".join(
         f"{_guarded(expr) if kind == _TEXT else expr} AS cell_{i}"

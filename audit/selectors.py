@@ -172,7 +172,8 @@ def history_search(*, user: User, filters: HistoryFilters) -> models.QuerySet:
     if filters.show in (Show.ALL, Show.BLOCKED) and not filters.outcome:
         parts.append(_blocked_rows(user, filters))
     if not parts:
-        return ContactAttempt.objects.none().values(*COLUMNS)
+        # Nothing can match (blocked tries have no outcome); the attempt columns, no rows.
+        parts.append(_attempt_rows(user, filters).none())
     qs = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
     return qs.order_by("-at", "-row_id")
 

@@ -187,3 +187,17 @@ def test_an_ordering_the_sql_cannot_repeat_falls_back_to_python_rows(auditor):
     assert history_lines_sql(qs, COLUMNS) is not None
     assert history_lines_sql(qs.order_by(F("at").desc()), COLUMNS) is None
     assert history_lines_sql(qs.order_by(), COLUMNS) is None
+
+
+@pytest.mark.postgres
+def test_a_search_that_can_match_nothing_still_sends_the_header(client, auditor):
+    _build_history()
+    qs = history_search(user=auditor, filters=HistoryFilters(show=Show.BLOCKED, outcome="busy"))
+    client.force_login(auditor)
+    assert (
+        client.get(reverse("audit:home"), {"show": "blocked", "outcome": "busy"}).status_code == 200
+    )
+    assert history_lines_sql(qs.order_by("-at"), COLUMNS) is None
+    text = "".join(history_csv(qs))
+    assert text == "".join(history_csv_rows(qs))
+    assert text.startswith("\ufeffKind,") and text.count("\r\n") == 1
