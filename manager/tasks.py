@@ -50,7 +50,9 @@ def month_end_snapshots_refresh() -> int:
 def portfolio_summaries_refresh() -> int:
     """Every few minutes: one refresh task per dashboard scope for the current day."""
     from manager.selectors.summary import portfolio_scopes_to_refresh
+    from manager.services.summaries import portfolio_summaries_prune
 
+    portfolio_summaries_prune()
     scopes = portfolio_scopes_to_refresh()
     for scope in scopes:
         portfolio_summary_refresh.apply_async(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -26,6 +26,9 @@ from manager.selectors.summary import (
     portfolio_figures_live,
     portfolio_summary_fresh,
 )
+
+# Summaries older than this are deleted by the beat's refresh round.
+KEEP_DAYS = 7
 
 
 @dataclass
@@ -77,3 +80,11 @@ def portfolio_figures_get(
             from_summary=True,
         )
     return portfolio_summary_refresh(scope=scope, last_day=last_day, today=today)
+
+
+def portfolio_summaries_prune(*, now: datetime | None = None) -> int:
+    """Drop the summaries computed more than KEEP_DAYS ago: no page reads them any more (they
+    are read for `DASHBOARD_SUMMARY_MAX_AGE` only)."""
+    before = (now or timezone.now()) - timedelta(days=KEEP_DAYS)
+    deleted, _ = PortfolioSummary.objects.filter(computed_at__lt=before).delete()
+    return deleted

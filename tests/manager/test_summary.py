@@ -25,13 +25,18 @@ from manager.selectors import (
 from manager.selectors.rolls import BUCKETS
 from manager.selectors.summary import (
     PortfolioScope,
+    figures_from_json,
     portfolio_figures_live,
     portfolio_scope_for,
     portfolio_scopes_to_refresh,
     team_figures_from,
 )
 from manager.services.snapshots import month_end_snapshots_refresh
-from manager.services.summaries import portfolio_figures_get, portfolio_summary_refresh
+from manager.services.summaries import (
+    portfolio_figures_get,
+    portfolio_summaries_prune,
+    portfolio_summary_refresh,
+)
 from manager.tasks import portfolio_summaries_refresh as refresh_all_task
 from manager.tasks import portfolio_summary_refresh as refresh_task
 from tests.factories import (
@@ -344,3 +349,47 @@ def test_collector_rows_come_from_the_summary_only_for_the_month_to_date(
         page = client.get(url).content.decode()
     assert 'data-collector="carol"' in page
     assert "Portfolio figures (buckets, roll rates, recovery curves) as of" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_of_a_new_scope_at_once_leave_one_summary(manager, team):
+    """Both insert the same (scope, day): the second waits for the first and updates its row
+    instead of failing on the unique key."""
+    import threading
+
+    from django.db import transaction
+
+    debt = DebtFactory(days_past_due=40)
+    CaseFactory(team=team, debtor=debt.debtor, debts=[debt])
+    scope = portfolio_scope_for(user=manager)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=30)
+                portfolio_summary_refresh(scope=scope, last_day=TODAY, today=TODAY)
+        except BaseException as exc:  # reported below; a thread must not die silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    summary = PortfolioSummary.objects.get(scope=scope.key, last_day=TODAY)
+    assert sum(b.balance for b in figures_from_json(summary.figures).buckets) == debt.balance
+
+
+def test_old_summaries_are_pruned(portfolio, manager):
+    scope = portfolio_scope_for(user=manager)
+    with time_machine.travel(NOW - timedelta(days=8), tick=False):
+        portfolio_summary_refresh(scope=scope, last_day=date(2026, 7, 6))
+    with time_machine.travel(NOW, tick=False):
+        portfolio_summary_refresh(scope=scope, last_day=TODAY)
+        assert portfolio_summaries_prune() == 1
+    assert list(PortfolioSummary.objects.values_list("last_day", flat=True)) == [TODAY]
