@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import time
 import traceback
 from collections.abc import Callable, Generator
 from contextlib import closing
@@ -40,13 +42,8 @@ class RowCheckFailed(Exception):
 
 
 def child_check_possible() -> bool:
-    """A fork is available and allowed here (a daemonic process may not have children), and
-    there is a second core to run it on."""
-    return (
-        "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon
-        and (os.cpu_count() or 1) > 1
-    )
+    """The system can fork and there is a second core to run the child on."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
 
 def _child(
@@ -77,14 +74,19 @@ def rows_checked_in_child(
 
     Close the iterator (contextlib.closing) so the child is stopped when the caller stops early.
     """
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child,
-        args=(check, raw, writer, reader, translation.get_language()),
-        daemon=True,
-    )
-    child.start()
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    language = translation.get_language()
+    # os.fork, not multiprocessing.Process: the job runs in a Celery pool process, which
+    # multiprocessing calls daemonic and forbids children. What that rule guards against (an
+    # orphan left running) cannot happen here: the child stops when its pipe breaks.
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            _child(check, raw, writer, reader, language)
+            code = 0
+        finally:
+            os._exit(code)  # no cleanup: the parent's database connection is not ours to close
     writer.close()
     try:
         remaining = len(raw)
@@ -99,10 +101,21 @@ def rows_checked_in_child(
             yield from payload
     finally:
         reader.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.terminate()
-            child.join()
+        _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    """Wait for the child to end (it does once the pipe is read to the end or closed)."""
+    deadline = time.monotonic() + 5
+    try:
+        while time.monotonic() < deadline:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        return  # already reaped
 
 
 class Duplicates:

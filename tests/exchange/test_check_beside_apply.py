@@ -2,6 +2,7 @@
 scenario is run both ways (checked first in this process; checked beside the writes) and must
 end the same: status, row errors, summary and what the database holds."""
 
+import multiprocessing
 from dataclasses import replace
 
 import pytest
@@ -189,3 +190,13 @@ def test_a_check_that_breaks_fails_the_batch_and_writes_nothing(manager, team, m
     assert first["world"] == (0, 0, 0, 0, 0)
     assert beside["status"] == "failed"
     assert beside["world"] == first["world"]
+
+
+def test_a_celery_pool_process_checks_beside_the_writes_too(
+    manager, team, monkeypatch, small_chunks
+):
+    # Celery's pool processes are daemonic to multiprocessing, which refuses them children.
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    assert child_check_possible()
+    first, beside = both_ways(manager, team, with_bad_rows(generated(230)), monkeypatch)
+    assert beside == first
