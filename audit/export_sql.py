@@ -80,8 +80,8 @@ def _reasons(expr: str) -> str:
 
 def _cells(h: str) -> list[tuple[str, str]]:
     """The sixteen cells in the order of `history_values`. Text cells are guarded and may need
-    quoting; the others are digits, "yes" or an ISO timestamp, which never start with a
-    formula trigger nor hold a comma, a quote or a line break."""
+    quoting; the others are digits, "yes", an ISO timestamp or an empty Reasons cell, which
+    never start with a formula trigger nor hold a comma, a quote or a line break."""
     return [
         (_TEXT, f"{h}.row_kind"),
         (_PLAIN, _timestamp(f"{h}.at")),
