@@ -119,6 +119,11 @@ MATRIX: list[Row] = [
     Row("manager:dashboard", "GET", "302 404 404 200 200 404 200"),
     Row("manager:dashboard", "GET", "302 404 404 200 200 404 200", query="team={other_team}"),
     Row("manager:dashboard_csv", "GET", "302 404 404 200 200 404 200"),
+    Row("manager:dashboard_refresh", "POST", "302 404 404 302 302 404 302"),
+    Row(
+        "manager:dashboard_refresh", "POST", "302 404 404 302 404 404 302", data={"team": "{team}"}
+    ),
+    Row("manager:dashboard_refresh", "GET", "302 404 404 405 405 404 405"),
     Row("manager:cases", "GET", "302 404 404 200 200 404 200"),
     Row("manager:cases", "GET", "302 404 404 200 200 404 200", htmx=True),
     Row("manager:cases", "GET", "302 404 404 200 200 404 200", query="team={other_team}"),
