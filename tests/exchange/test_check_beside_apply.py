@@ -200,3 +200,19 @@ def test_a_celery_pool_process_checks_beside_the_writes_too(
     assert child_check_possible()
     first, beside = both_ways(manager, team, with_bad_rows(generated(230)), monkeypatch)
     assert beside == first
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(
+    manager, team, monkeypatch, small_chunks
+):
+    monkeypatch.setattr(batches, "CHECK_BESIDE_APPLY_FROM", 1)
+    content = dict_csv(generated(230))
+    first = run_import(kind="placements", content=content, actor=manager, team=team)
+    assert first.summary["debts_created"] == 230
+    world = (Debtor.objects.count(), Debt.objects.count(), Case.objects.count())
+    history = (Debt.history.count(), Debtor.history.count(), ContactPoint.history.count())
+    second = run_import(kind="placements", content=content, actor=manager, team=team)
+    assert second.status == "succeeded"
+    assert second.summary["rows_unchanged"] == 230
+    assert (Debtor.objects.count(), Debt.objects.count(), Case.objects.count()) == world
+    assert (Debt.history.count(), Debtor.history.count(), ContactPoint.history.count()) == history
