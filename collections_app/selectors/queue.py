@@ -17,6 +17,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from config.dbjit import jit_off_by_settings
+
 from ..models import (
     Case,
     ContactPoint,
@@ -166,7 +168,7 @@ def _no_jit() -> Iterator[None]:
     cases, and compiling the plan took 60 to 200 ms where running it takes about 30 ms: a
     page query never gains from JIT. SET LOCAL lasts until the end of the transaction (this
     block's, or the caller's when there is one)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or jit_off_by_settings(connection.alias):
         yield
         return
     with transaction.atomic(savepoint=False):

@@ -50,6 +50,7 @@ from compliance.engine import (
 )
 from compliance.engine.context import CLOSED_DEBT_STATUSES, PHONE_KINDS
 from compliance.models import Consent, ContactRestriction
+from config.dbjit import jit_off_by_settings
 
 # The contact point kinds that can carry each channel, best first.
 CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
@@ -363,7 +364,7 @@ def _snapshots_load_sql(
     # The database the ORM would read these rows from (the replica inside `replica_reads()`).
     alias = router.db_for_read(ContactAttempt) or DEFAULT_DB_ALIAS
     with connections[alias].cursor() as cursor:
-        if len(ids) < JIT_OFF_FROM_DEBTORS:
+        if len(ids) < JIT_OFF_FROM_DEBTORS or jit_off_by_settings(alias):
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         else:

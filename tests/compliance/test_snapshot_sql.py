@@ -216,6 +216,8 @@ def _debtors(team) -> list[Debtor]:  # type: ignore[no-untyped-def]
 
 def test_a_batch_read_leaves_the_jit_setting_as_it_found_it(team, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(snapshot_context, "JIT_OFF_FROM_DEBTORS", 1)
+    # As on a deployment that turned JIT back on (DATABASE_JIT): the batch read switches it off.
+    monkeypatch.setattr(snapshot_context, "jit_off_by_settings", lambda alias: False)
     debtors = _debtors(team)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'on', true)")
