@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 from config.csvsafe import FORMULA_TRIGGERS
 
@@ -148,20 +148,19 @@ def history_lines_sql(
         f"COALESCE({_quoted(f'c.cell_{i}') if kind == _TEXT else f'c.cell_{i}'}, '')"
         for i, (kind, _e) in enumerate(cells)
     )
-    keys = ", ".join(f"h.{column} AS sort_{i}" for i, (column, _d) in enumerate(ordering))
-    order = ", ".join(f"c.sort_{i} {direction}" for i, (_c, direction) in enumerate(ordering))
-    # `c` guards each text cell once (OFFSET 0 keeps PostgreSQL from inlining it, which would
-    # repeat the work in every reference below). Few rows hold a comma, a quote or a line
-    # break, so one test over all the text cells of a row decides whether any needs quoting.
+    order = ", ".join(f"h.{column} {direction}" for column, direction in ordering)
+    # `c` guards each text cell once: a LATERAL subquery fenced by OFFSET 0, so PostgreSQL
+    # does not inline it and repeat the work in every reference below. The ORDER BY stays on
+    # the searched rows themselves, so the planner can walk an index in that order and the
+    # first lines go out at once instead of after sorting the whole history. Few rows hold a
+    # comma, a quote or a line break, so one test over all the text cells of a row decides
+    # whether any needs quoting.
     sql = f"""
         SELECT CASE WHEN concat({texts}) ~ {_NEEDS_QUOTES}
                     THEN {quoted} ELSE {plain} END || {_CRLF},
-               CASE WHEN c.cell_{_REASONS} IS NULL THEN c.why::text END
-        FROM (
-            SELECT {prepared}, h.why, {keys}
-            FROM ({inner}) AS h
-            OFFSET 0
-        ) AS c
+               CASE WHEN c.cell_{_REASONS} IS NULL THEN h.why::text END
+        FROM ({inner}) AS h
+        CROSS JOIN LATERAL (SELECT {prepared} OFFSET 0) AS c
         ORDER BY {order}
     """  # noqa: S608 (column names and constant SQL only; values are parameters)
     return sql, params, db
@@ -176,8 +175,13 @@ def history_lines(
     reasons_cell: Callable[[str], str],
 ) -> Iterator[str]:
     """The CSV lines in chunks of `chunk_rows` rows, read through a server-side cursor (so
-    memory stays flat); `reasons_cell(json_text)` builds a Reasons cell left to Python."""
-    with connections[db].chunked_cursor() as cursor:
+    memory stays flat); `reasons_cell(json_text)` builds a Reasons cell left to Python.
+
+    The cursor is read inside a transaction: outside one (autocommit) Django declares it
+    WITH HOLD, and PostgreSQL then computes and stores the whole result before the first row
+    is sent (minutes for ten million attempts). Inside one the rows stream as the index is
+    walked, all from one snapshot of the history."""
+    with transaction.atomic(using=db), connections[db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(chunk_rows)
