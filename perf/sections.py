@@ -398,21 +398,53 @@ def section_case(opts: Options) -> list[Figure]:
 
 
 def section_dashboard(opts: Options) -> list[Figure]:
+    """The dashboard as managers see it: the portfolio figures read from the summary the
+    Celery beat refreshes every few minutes (the warm-up request builds it, as a refresh
+    would). Then, for the record, cold: no summary, everything computed live."""
+    from manager.models import PortfolioSummary
+
     people = _people(opts)
     manager = User.objects.get(pk=people.manager_id)
     today = timezone.localdate()
     start = today.replace(day=1)
+    client = _client_for(manager)
+    url = reverse("manager:dashboard")
+    collectors = len(people.collector_ids)
+    label = f"Manager dashboard ({collectors} collectors, {people.team_cases:,} cases)"
     figures = _page_figures(
         key="dashboard",
-        label=f"Manager dashboard ({len(people.collector_ids)} collectors, "
-        f"{people.team_cases:,} cases)",
-        client=_client_for(manager),
-        urls=[reverse("manager:dashboard")],
+        label=f"{label}, summary fresh",
+        client=client,
+        urls=[url],
         floor=lambda tid: floors.dashboard_floor(team_id=tid, start=start, end=today),
         floor_args=[people.team_id],
         opts=Options(**{**asdict(opts), "requests": max(5, opts.requests // 5)}),
         target=500,
         query_budget=None,
+    )
+
+    def cold() -> Any:
+        PortfolioSummary.objects.all().delete()
+        return client.get(url)
+
+    durations = []
+    deadline = time.monotonic() + opts.budget_s
+    for _ in range(3):
+        durations.append(timed_ms(rolled_back(cold))[0])
+        if time.monotonic() > deadline:
+            break
+    o = summary_ms(durations)
+    figures.append(
+        Figure(
+            "dashboard_cold_p50",
+            f"{label}, cold (no summary: computed live and stored), p50",
+            o["p50"],
+            "ms",
+            figures[0].floor,
+            note=f"n={o['n']}, max {o['max']:.0f} ms; when no summary younger than "
+            "DASHBOARD_SUMMARY_MAX_AGE exists for the scope and day (no beat running, or a "
+            "period ending on another day)",
+        )
     )
     return figures
 

@@ -58,6 +58,7 @@ def test_bench_measures_every_quick_figure_and_writes_its_block(small_portfolio,
         "queue_p95",
         "case_p95",
         "dashboard_p95",
+        "dashboard_cold_p50",
         "export_rate",
         "export_memory",
     } <= keys
@@ -67,6 +68,7 @@ def test_bench_measures_every_quick_figure_and_writes_its_block(small_portfolio,
         assert "200: " in by_key[key]["note"], by_key[key]["note"]
         assert by_key[key]["queries"] > 0
         assert by_key[key]["floor"] > 0
+    assert by_key["dashboard_cold_p50"]["ours"] > 0
     assert "6 rows" in by_key["export_rate"]["note"]
     assert by_key["decision_p50"]["ours"] > 0 and by_key["decision_p50"]["floor"] > 0
     text = report.read_text(encoding="utf-8")
