@@ -169,12 +169,15 @@ def section_decision(opts: Options) -> list[Figure]:
                 dry_run=True,
             )
 
+        def least(cp: ContactPoint = cp) -> Any:
+            return floors.decision_floor(contact_point_id=cp.pk, at=now)
+
+        # Both read the same pages: the first read of a debtor's rows from disk is paid
+        # by an unmeasured run, so neither is timed cold (a running system has its recent
+        # ledger in memory).
+        rolled_back(least)()
         ours.append(timed_ms(rolled_back(decide))[0])
-        floor.append(
-            timed_ms(
-                rolled_back(lambda cp=cp: floors.decision_floor(contact_point_id=cp.pk, at=now))
-            )[0]
-        )
+        floor.append(timed_ms(rolled_back(least))[0])
         if time.monotonic() > deadline:
             break
     with CaptureQueriesContext(connection) as ctx:
@@ -242,12 +245,12 @@ def section_api_decision(opts: Options) -> list[Figure]:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             return response
 
+        def least(cp: ContactPoint = cp) -> Any:
+            return floors.decision_floor(contact_point_id=cp.pk, at=now)
+
+        rolled_back(least)()  # not timed: the debtor's pages in memory (see section_decision)
         ours.append(timed_ms(rolled_back(call))[0])
-        floor.append(
-            timed_ms(
-                rolled_back(lambda cp=cp: floors.decision_floor(contact_point_id=cp.pk, at=now))
-            )[0]
-        )
+        floor.append(timed_ms(rolled_back(least))[0])
         if time.monotonic() > deadline:
             break
     o, f = summary_ms(ours), summary_ms(floor)
@@ -280,6 +283,7 @@ def section_eligibility(opts: Options) -> list[Figure]:
     deadline = time.monotonic() + opts.budget_s
     for i in range(0, len(ids), batch):
         chunk = ids[i : i + batch]
+        floors.eligibility_floor(case_ids=chunk, at=now)  # not timed: the pages in memory
         ms, results = timed_ms(
             lambda chunk=chunk: eligibility_for_cases(case_ids=chunk, channel="call", at=now)
         )
