@@ -28,7 +28,7 @@ def decision_purpose(purpose: str) -> str:
     return purpose if purpose in Purpose.values else Purpose.LIVE
 
 
-def decision_store(
+def decision_build(
     *,
     ctx: OutreachContext,
     decision: Decision,
@@ -37,8 +37,9 @@ def decision_store(
     actor_label: str,
     purpose: str,
 ) -> ComplianceDecision:
-    """Write the append-only decision with everything needed to replay it."""
-    return ComplianceDecision.objects.create(
+    """The append-only decision row, unsaved, with everything needed to replay it (the one
+    gate and the batch gate both write exactly this)."""
+    return ComplianceDecision(
         evaluated_at=ctx.at,
         actor=actor,
         actor_label=actor_label[:100],
@@ -53,6 +54,28 @@ def decision_store(
         inputs={"context": context_to_dict(ctx), "evaluated": decision.inputs},
         engine_version=str(decision.inputs.get("engine_version", ENGINE_VERSION)),
     )
+
+
+def decision_store(
+    *,
+    ctx: OutreachContext,
+    decision: Decision,
+    debtor_id: int,
+    actor: User | None,
+    actor_label: str,
+    purpose: str,
+) -> ComplianceDecision:
+    """Write the append-only decision with everything needed to replay it."""
+    row = decision_build(
+        ctx=ctx,
+        decision=decision,
+        debtor_id=debtor_id,
+        actor=actor,
+        actor_label=actor_label,
+        purpose=purpose,
+    )
+    row.save(force_insert=True)
+    return row
 
 
 def default_case(*, debtor_id: int, debt_ids: frozenset[int]) -> Case | None:

@@ -38,8 +38,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import User
 from collections_app.models import Case, ContactAttempt, ContactPoint, Debtor
 from collections_app.models.attempt import AttemptStatus, Outcome, Source
-from compliance.engine import Decision, LedgerEntry, OutreachContext, context_to_dict, evaluate
-from compliance.engine.evaluate import ENGINE_VERSION
+from compliance.engine import LedgerEntry, evaluate
 from compliance.models import ComplianceDecision
 from compliance.services.context import (
     CHANNEL_KINDS,
@@ -50,7 +49,7 @@ from compliance.services.context import (
     snapshots_load,
 )
 from compliance.services.house import house_policy_cached
-from compliance.services.ledger import decision_purpose, default_case, require_writer
+from compliance.services.ledger import decision_build, default_case, require_writer
 from compliance.services.outreach import (
     OutreachResult,
     _check_channel,
@@ -86,33 +85,6 @@ def _request_error(request: OutreachRequest) -> ValidationError | None:
     if request.case is not None and request.case.debtor_id != request.contact_point.debtor_id:
         return ValidationError({"case": _("The case is not this debtor's.")})
     return None
-
-
-def _decision_row(
-    *,
-    ctx: OutreachContext,
-    decision: Decision,
-    debtor_id: int,
-    actor: User | None,
-    actor_label: str,
-    purpose: str,
-) -> ComplianceDecision:
-    """The unsaved row `ledger.decision_store` writes: the same fields from the same values."""
-    return ComplianceDecision(
-        evaluated_at=ctx.at,
-        actor=actor,
-        actor_label=actor_label[:100],
-        debtor_id=debtor_id,
-        contact_point_id=ctx.contact_point.id,
-        channel=ctx.channel,
-        purpose=decision_purpose(purpose),
-        allowed=decision.allowed,
-        reasons=[r.to_dict() for r in decision.reasons],
-        warnings=[w.to_dict() for w in decision.warnings],
-        next_allowed_at=decision.next_allowed_at,
-        inputs={"context": context_to_dict(ctx), "evaluated": decision.inputs},
-        engine_version=str(decision.inputs.get("engine_version", ENGINE_VERSION)),
-    )
 
 
 def _attempt_ids_take(count: int) -> list[int]:
@@ -216,7 +188,7 @@ def outreach_reserve_many(
                 purpose=engine_purpose,
             )
             decision = evaluate(ctx)
-            row = _decision_row(
+            row = decision_build(
                 ctx=ctx,
                 decision=decision,
                 debtor_id=snap.debtor.pk,
