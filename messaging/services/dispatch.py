@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 
 from collections_app.models import (
     Case,
+    ContactAttempt,
     Debtor,
     PromiseStatus,
     Reminder,
@@ -192,6 +193,22 @@ def _promise_broken_apply(reminder: Reminder) -> None:
         case.save(update_fields=["next_action_at", "priority"])
 
 
+def reminder_message(
+    *, reminder: Reminder, attempt: ContactAttempt, subject: str, body: str
+) -> OutboundMessage:
+    """The message a reminder sends (unsaved); its key makes a second send of it a repeat."""
+    return OutboundMessage(
+        attempt=attempt,
+        reminder=reminder,
+        channel=reminder.channel,
+        recipient=reminder.contact_point.value,
+        subject=subject,
+        body=body,
+        language=reminder.language,
+        idempotency_key=f"reminder:{reminder.idempotency_key}",
+    )
+
+
 def _gate_and_send(reminder_id: int) -> str:
     from compliance.services.outreach import outreach_reserve
 
@@ -244,16 +261,10 @@ def _gate_and_send(reminder_id: int) -> str:
                 )
             return _finish(reminder, S.CANCELLED, reasons=reasons)
         subject, body = reminder_render(reminder=reminder)
-        message = OutboundMessage.objects.create(
-            attempt=result.attempt,
-            reminder=reminder,
-            channel=reminder.channel,
-            recipient=reminder.contact_point.value,
-            subject=subject,
-            body=body,
-            language=reminder.language,
-            idempotency_key=f"reminder:{reminder.idempotency_key}",
+        message = reminder_message(
+            reminder=reminder, attempt=result.attempt, subject=subject, body=body
         )
+        message.save(force_insert=True)
         _finish(reminder, S.SENDING, attempt=result.attempt)
     # Committed: the message exists in "sending" before the provider hears of it.
     return message_deliver(message_id=message.pk)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 
 from collections_app.models import Case, Reminder, ReminderKind, ReminderStatus
 from compliance.services.outreach_batch import OutreachRequest, outreach_reserve_many
-from messaging.channels import OutgoingMessage, SendError, backend_for
+from messaging.channels import SendError, backend_for
 from messaging.models import OutboundMessage
 
 from .bulk import rows_update_with_history
@@ -40,10 +40,11 @@ from .dispatch import (
     TIME_OF_DAY_CODES,
     _no_longer_due,
     _promise_broken_apply,
+    reminder_message,
     reminder_process,
 )
 from .reminders import NO_LONGER_DUE
-from .send import messages_record_outcomes
+from .send import messages_record_outcomes, outgoing
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +161,8 @@ def reminders_process(*, reminder_ids: Sequence[int]) -> dict[int, str]:
                 reminder=reminder, creditor=creditors.get(reminder.case_id, "")
             )
             messages.append(
-                OutboundMessage(
-                    attempt=result.attempt,
-                    reminder=reminder,
-                    channel=reminder.channel,
-                    recipient=reminder.contact_point.value,
-                    subject=subject,
-                    body=body,
-                    language=reminder.language,
-                    idempotency_key=f"reminder:{reminder.idempotency_key}",
+                reminder_message(
+                    reminder=reminder, attempt=result.attempt, subject=subject, body=body
                 )
             )
             reminder.attempt = result.attempt
@@ -202,15 +196,7 @@ def _deliver(messages: Sequence[OutboundMessage]) -> dict[int, str]:
             try:
                 if message.channel not in backends:
                     backends[message.channel] = backend_for(message.channel)
-                provider_id = backends[message.channel].send(
-                    OutgoingMessage(
-                        channel=message.channel,
-                        to=message.recipient,
-                        body=message.body,
-                        subject=message.subject,
-                        idempotency_key=message.idempotency_key,
-                    )
-                )
+                provider_id = backends[message.channel].send(outgoing(message))
             except SendError as exc:
                 error = str(exc) or exc.__class__.__name__
                 log.warning("message %s to %s failed: %s", message.pk, message.channel, error)

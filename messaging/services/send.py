@@ -65,6 +65,17 @@ def message_send_for_attempt(*, attempt_id: int, body: str, subject: str = "") -
     message_deliver(message_id=message.pk)
 
 
+def outgoing(message: OutboundMessage) -> OutgoingMessage:
+    """What a channel backend is handed for a stored message."""
+    return OutgoingMessage(
+        channel=message.channel,
+        to=message.recipient,
+        body=message.body,
+        subject=message.subject,
+        idempotency_key=message.idempotency_key,
+    )
+
+
 def message_deliver(*, message_id: int) -> str:
     """Call the provider for a message in status "sending" and record what happened."""
     message = OutboundMessage.objects.get(pk=message_id)
@@ -74,15 +85,7 @@ def message_deliver(*, message_id: int) -> str:
     provider_id = ""
     try:
         backend = backend_for(message.channel)
-        provider_id = backend.send(
-            OutgoingMessage(
-                channel=message.channel,
-                to=message.recipient,
-                body=message.body,
-                subject=message.subject,
-                idempotency_key=message.idempotency_key,
-            )
-        )
+        provider_id = backend.send(outgoing(message))
     except SendError as exc:
         error = str(exc) or exc.__class__.__name__
         log.warning("message %s to %s failed: %s", message_id, message.channel, error)
