@@ -93,6 +93,16 @@ def _attempt_ids_take(count: int) -> list[int]:
         return []
     table = ContactAttempt._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # SQLite (the embedded default): called inside the batch's transaction, which
+            # holds the database's write lock from BEGIN (IMMEDIATE), so the ids after the
+            # highest ever given are this batch's; AUTOINCREMENT moves past them on insert.
+            cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            top = max(top, row[0] if row else 0)
+            return list(range(top + 1, top + 1 + count))
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [table, count],

@@ -184,6 +184,7 @@ def varied(team, collector) -> list[OutreachRequest]:
     return requests
 
 
+@pytest.mark.postgres  # aligns attempt ids through PostgreSQL's sequence
 def test_the_batch_decides_and_records_what_the_single_gate_does_one_by_one(varied, collector):
     batch, single = _both_paths(varied, collector)
 
@@ -212,6 +213,7 @@ def test_batch_decisions_replay_the_same(varied, collector):
         assert replay.same, replay.differences
 
 
+@pytest.mark.postgres  # the query count of the PostgreSQL path
 def test_a_batch_takes_the_same_few_queries_for_two_debtors_or_twelve(team, collector):
     def requests(n: int) -> list[OutreachRequest]:
         out = []

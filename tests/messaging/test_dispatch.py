@@ -245,6 +245,7 @@ def test_beat_runs_the_scan_every_minute():
     assert "messaging.tasks.reminder_send" in app.tasks
 
 
+@pytest.mark.postgres  # the query count of the PostgreSQL path
 def test_one_send_uses_a_bounded_number_of_queries(
     case, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):

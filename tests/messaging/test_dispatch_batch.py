@@ -158,6 +158,7 @@ def test_a_batch_delivered_twice_sends_each_reminder_once(
     assert OutboundMessage.objects.count() == 3
 
 
+@pytest.mark.postgres  # the query count of the PostgreSQL path
 def test_a_batch_takes_the_same_queries_for_five_debtors_or_fifteen(
     team, collector, django_capture_on_commit_callbacks
 ):
