@@ -99,6 +99,8 @@ def _placed_and_paid(
         .order_by()
         .values("id", "pm", "principal")
     )
+    if connection.vendor != "postgresql":
+        return _placed_and_paid_portable(placed=placed, until=until)
     placed_sql, placed_params = placed.query.sql_with_params()
     payments = Payment._meta.db_table
     # Not materialised: the planner then reaches the payments' debts through a hash join
@@ -120,6 +122,34 @@ def _placed_and_paid(
             (kind, _as_date(pm), _as_date(rm) if rm is not None else None, amount)
             for kind, pm, rm, amount in cursor.fetchall()
         ]
+
+
+def _placed_and_paid_portable(
+    *, placed: QuerySet[Debt], until: datetime
+) -> list[tuple[str, date, date | None, Decimal]]:
+    """`_placed_and_paid` through the ORM, for the embedded SQLite default."""
+    out: list[tuple[str, date, date | None, Decimal]] = [
+        ("placed", _as_date(r["pm"]), None, r["total"] or ZERO)
+        for r in placed.values("pm").annotate(total=Sum("principal")).order_by()
+    ]
+    paid = (
+        Payment.objects.filter(debt__in=placed.values("id"), received_at__lt=until)
+        .annotate(
+            pm=TruncMonth("debt__placed_at", tzinfo=UTC),
+            rm=TruncMonth("received_at", tzinfo=UTC),
+        )
+        .values("pm", "rm")
+        .annotate(
+            plus=Sum("amount", filter=Q(reverses__isnull=True)),
+            minus=Sum("amount", filter=Q(reverses__isnull=False)),
+        )
+        .order_by()
+    )
+    out.extend(
+        ("paid", _as_date(r["pm"]), _as_date(r["rm"]), (r["plus"] or ZERO) - (r["minus"] or ZERO))
+        for r in paid
+    )
+    return out
 
 
 def recovery_curves(

@@ -112,6 +112,8 @@ def roll_counts_live(
     """Debts by (month end, bucket, bucket at the next month end), from the history itself."""
     if len(ends) < 2:
         return []
+    if connection.vendor != "postgresql":
+        return _roll_counts_portable(cases=cases, ends=ends)
     history = Debt.history.model._meta.db_table
     visible_sql, visible_params = _visible_debt_ids(cases)
     # Rows of the same debt and instant are ordered by history_id, as the history's own
@@ -149,6 +151,36 @@ def roll_counts_live(
         return list(cursor.fetchall())
 
 
+def _roll_counts_portable(
+    *, cases: QuerySet[Case], ends: list[date]
+) -> list[tuple[date, str, str, int]]:
+    """`roll_counts_live` for databases without arrays and window clauses (the embedded
+    SQLite default): the same rule, each debt's last history row before each month end,
+    applied in Python to the visible debts' history."""
+    visible = Debt.objects.filter(Exists(cases.filter(debts=OuterRef("pk")))).values("id")
+    untils = [end_of(e) for e in ends]
+    at_end: dict[int, list[str | None]] = {}
+    rows = (
+        Debt.history.filter(id__in=visible, history_date__lt=untils[-1])
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "bucket", "history_date")
+    )
+    for debt_id, bucket, when in rows:
+        buckets = at_end.setdefault(debt_id, [None] * len(ends))
+        for n, until in enumerate(untils):
+            if when < until:
+                buckets[n] = bucket  # rows come in order: the last before `until` wins
+    counts: dict[tuple[date, str, str], int] = {}
+    for buckets in at_end.values():
+        for n in range(len(ends) - 1):
+            b_from, b_to = buckets[n], buckets[n + 1]
+            if b_from is None or b_to is None or b_from == Bucket.CURRENT.value:
+                continue
+            key = (ends[n], b_from, b_to)
+            counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in counts.items()]
+
+
 def roll_counts_from_snapshots(
     *, cases: QuerySet[Case], ends: list[date]
 ) -> list[tuple[date, str, str, int]]:
@@ -156,6 +188,23 @@ def roll_counts_from_snapshots(
     complete and current for every end: see `snapshots_current`)."""
     if len(ends) < 2:
         return []
+    if connection.vendor != "postgresql":
+        visible = Debt.objects.filter(Exists(cases.filter(debts=OuterRef("pk")))).values("id")
+        at: dict[tuple[int, date], str] = {
+            (debt_id, month_end): bucket
+            for debt_id, month_end, bucket in MonthEndBucket.objects.filter(
+                month_end__in=ends, debt_id__in=visible
+            ).values_list("debt_id", "month_end", "bucket")
+        }
+        counts: dict[tuple[date, str, str], int] = {}
+        for (debt_id, month_end), b_from in at.items():
+            if month_end == ends[-1] or b_from == Bucket.CURRENT.value:
+                continue
+            b_to = at.get((debt_id, ends[ends.index(month_end) + 1]))
+            if b_to is not None:
+                key = (month_end, b_from, b_to)
+                counts[key] = counts.get(key, 0) + 1
+        return [(*key, n) for key, n in counts.items()]
     table = MonthEndBucket._meta.db_table
     visible_sql, visible_params = _visible_debt_ids(cases)
     sql = f"""

@@ -51,15 +51,36 @@ def month_end_snapshot_build(*, month_end: date, now: datetime | None = None) ->
         # The row lock makes two builds of the same month wait for each other.
         snapshot = MonthEndSnapshot.objects.select_for_update().get(pk=snapshot.pk)
         MonthEndBucket.objects.filter(month_end=month_end).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [until, month_end])
-            history_rows, written = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [until, month_end])
+                history_rows, written = cursor.fetchone()
+        else:
+            history_rows, written = _build_portable(month_end=month_end, until=until)
         snapshot.built_at = timezone.now()
         snapshot.history_rows = history_rows
         snapshot.debts = written
         snapshot.save(update_fields=["built_at", "history_rows", "debts"])
     logger.info("month-end snapshot %s: %d debts", month_end, written)
     return snapshot
+
+
+def _build_portable(*, month_end: date, until: datetime) -> tuple[int, int]:
+    """The same build for the embedded SQLite default (its transaction holds the database's
+    write lock, so the count and the rows come from the same view of the history)."""
+    before = Debt.history.filter(history_date__lt=until)
+    last: dict[int, str] = {}
+    for debt_id, bucket in (
+        before.filter(id__in=Debt.objects.values("id"))
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "bucket")
+    ):
+        last[debt_id] = bucket  # in order: the latest row before the month end wins
+    MonthEndBucket.objects.bulk_create(
+        [MonthEndBucket(month_end=month_end, debt_id=d, bucket=b) for d, b in last.items()],
+        batch_size=1000,
+    )
+    return before.count(), len(last)
 
 
 def month_end_snapshots_refresh(*, months: int = 13, now: datetime | None = None) -> list[date]:

@@ -49,12 +49,14 @@ def portfolio_summary_refresh(
     )
     duration_ms = round((time.perf_counter() - started) * 1000)
     table = PortfolioSummary._meta.db_table
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    ops = connection.ops
     # Two refreshes of the same scope may run at once (the beat and a page, or a task
     # delivered twice): the upsert never fails on the unique key, and the WHERE keeps the
     # figures computed last, so an older computation finishing late never replaces newer ones.
     sql = f"""
         INSERT INTO {table} (scope, last_day, figures, computed_at, duration_ms)
-        VALUES (%s, %s, %s::jsonb, %s, %s)
+        VALUES (%s, %s, %s{jsonb}, %s, %s)
         ON CONFLICT (scope, last_day) DO UPDATE
         SET figures = EXCLUDED.figures, computed_at = EXCLUDED.computed_at,
             duration_ms = EXCLUDED.duration_ms
@@ -63,7 +65,13 @@ def portfolio_summary_refresh(
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            (scope.key, last_day, json.dumps(figures_to_json(figures)), computed_at, duration_ms),
+            (
+                scope.key,
+                ops.adapt_datefield_value(last_day),
+                json.dumps(figures_to_json(figures)),
+                ops.adapt_datetimefield_value(computed_at),
+                duration_ms,
+            ),
         )
     return PortfolioReading(figures=figures, computed_at=computed_at, from_summary=False)
 
