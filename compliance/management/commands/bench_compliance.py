@@ -12,32 +12,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from collections_app.models import Case, ContactPoint
 from compliance.selectors import eligibility_for_cases
 from compliance.services.outreach import outreach_reserve
+from perf.sections import sample_ids
 
 PHONE_KINDS = ("mobile", "landline", "work_phone")
 
 
 class _Rollback(Exception):
     """Raised to undo the benchmark's dry-run decisions."""
-
-
-def _sample_ids(model: Any, n: int, rng: random.Random, **filters: Any) -> list[int]:
-    """Up to n random ids without ORDER BY random() (slow on millions of rows)."""
-    bounds = model.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
-    if bounds["lo"] is None:
-        return []
-    found: set[int] = set()
-    for _round in range(20):
-        if len(found) >= n:
-            break
-        guesses = {rng.randint(bounds["lo"], bounds["hi"]) for _ in range((n - len(found)) * 3)}
-        found.update(model.objects.filter(pk__in=guesses, **filters).values_list("pk", flat=True))
-    return sorted(found)[:n] if len(found) <= n else rng.sample(sorted(found), n)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -58,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         rng = random.Random(opts["seed"])
         now = timezone.now()
-        cp_ids = _sample_ids(
+        cp_ids = sample_ids(
             ContactPoint, opts["decisions"], rng, owner="debtor", kind__in=PHONE_KINDS
         )
         timings: list[float] = []
@@ -89,7 +75,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("gate decisions: no debtor phone in this database")
 
-        case_ids = _sample_ids(Case, opts["cases"], rng)
+        case_ids = sample_ids(Case, opts["cases"], rng)
         if not case_ids:
             self.stdout.write("eligibility: no case in this database")
             return
