@@ -3,7 +3,8 @@
 Gives the load test its collectors: lt_001... in "Load Team", each with a share of the
 highest-numbered cases, an API token and a signed-in session made directly in the session
 store (so the test measures the work, not 200 password hashes), and puts `--reminders`
-reminders due now on their cases for the reminder workers. Writes what the locustfile needs
+reminders on their cases for the reminder workers, falling due evenly over the next
+`--reminders-over` seconds (0: all due now). Writes what the locustfile needs
 (keys, case ids, phone contact point ids) to a JSON file. For a scratch database only."""
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=200)
         parser.add_argument("--cases-each", type=int, default=20)
         parser.add_argument("--reminders", type=int, default=300)
+        parser.add_argument(
+            "--reminders-over",
+            type=int,
+            default=0,
+            help="Seconds over which the reminders fall due, evenly (0: all due now).",
+        )
         parser.add_argument("--out", default="var/bench/loadtest-users.json")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -70,16 +77,19 @@ class Command(BaseCommand):
                     "phones": [cp for c in cases for cp in phones.get(c, [])[:1]],
                 }
             )
-        made = self._reminders(case_ids=all_cases, count=opts["reminders"])
+        made = self._reminders(
+            case_ids=all_cases, count=opts["reminders"], over=opts["reminders_over"]
+        )
         out = Path(opts["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"users": people}), encoding="utf-8")
         self.stdout.write(
-            f"{len(people)} collectors, {len(all_cases)} cases, {made} reminders due; {out}"
+            f"{len(people)} collectors, {len(all_cases)} cases, {made} reminders falling due "
+            f"within {opts['reminders_over']} s; {out}"
         )
 
     @transaction.atomic
-    def _reminders(self, *, case_ids: list[int], count: int) -> int:
+    def _reminders(self, *, case_ids: list[int], count: int, over: int) -> int:
         now = timezone.now()
         stamp = now.strftime("%Y%m%d%H%M%S")
         chosen = []
@@ -106,7 +116,7 @@ class Command(BaseCommand):
                     channel=channel,
                     contact_point=cp,
                     promise=promise,
-                    due_at=now - timedelta(seconds=1),
+                    due_at=now - timedelta(seconds=1) + timedelta(seconds=over * i / count),
                     language=case.debtor.preferred_language,
                     idempotency_key=f"loadtest:{stamp}:{i}",
                 )

@@ -32,6 +32,13 @@ def loadtest_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _not_yet_due(left: str, late: str) -> str:
+    try:
+        return str(int(left) - int(late))
+    except ValueError:
+        return "?"
+
+
 class Command(BaseCommand):
     help = "Report the load test's throughput, latency and errors."
 
@@ -42,7 +49,10 @@ class Command(BaseCommand):
         parser.add_argument("--run-time", default="")
         parser.add_argument("--workers", default="")
         parser.add_argument("--load", default="")
-        parser.add_argument("--reminders", default="")
+        parser.add_argument("--reminders", default="", help="Reminders prepared, unsent.")
+        parser.add_argument("--reminders-late", default="", help="Due and unsent at the end.")
+        parser.add_argument("--reminders-left", default="", help="Unsent at the end.")
+        parser.add_argument("--ramp", default="", help="Seconds of ramp left out.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["summary"])
@@ -69,9 +79,12 @@ class Command(BaseCommand):
                 f"collectors for {opts['run_time']} against gunicorn ({opts['workers']} "
                 f"processes, production settings, DEBUG off) on 127.0.0.1, with a Celery worker "
                 f"and beat sending reminders; {info['nproc']} cores, load average "
-                f"{opts['load']} (before -> after). Reminders due and not yet sent: "
-                f"{opts['reminders']} (before -> after). The gate's answers to the calls placed "
-                f"(201 placed, 409 refused by a rule): {gate_text}.",
+                f"{opts['load']} (before -> after). Figures from the moment all collectors "
+                f"were working (the {opts['ramp'] or '?'} s ramp left out). Reminders falling "
+                f"due during the run: {opts['reminders'] or '?'}; at the end, due and not sent: "
+                f"{opts['reminders_late'] or '?'}, not yet due: "
+                f"{_not_yet_due(opts['reminders_left'], opts['reminders_late'])}. The gate's "
+                f"answers to the calls placed (201 placed, 409 refused by a rule): {gate_text}.",
                 "",
                 loadtest_table(summary),
                 "",
