@@ -25,7 +25,17 @@ KNOWN_TYPES: dict[str, tuple[frozenset[str], tuple[bytes, ...] | None]] = {
         (b"PK\x03\x04",),
     ),
     "csv": (
-        frozenset({"text/csv", "text/plain", "application/vnd.ms-excel", "application/csv"}),
+        # Tools that do not know the extension (curl, scripts) send octet-stream; the content
+        # check below is what decides.
+        frozenset(
+            {
+                "text/csv",
+                "text/plain",
+                "application/vnd.ms-excel",
+                "application/csv",
+                "application/octet-stream",
+            }
+        ),
         None,
     ),
     "txt": (frozenset({"text/plain"}), None),

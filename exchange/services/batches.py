@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from accounts.validators import validate_upload
 from exchange.models import BatchKind, BatchStatus, ImportBatch, ImportRowError
 
 from .checking import CheckRejected, Duplicates, child_check_possible, rows_check_beside_apply
@@ -32,6 +33,7 @@ from .rows import Importer, RowProblem, RowsRejected
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_TYPES = ("csv", "xlsx", "txt")
 PROGRESS_EVERY = 2000
 # From this many rows the check runs in a second process beside the writes (see checking.py).
 CHECK_BESIDE_APPLY_FROM = 10_000
@@ -93,10 +95,13 @@ def batch_create(
     if kind == BatchKind.PLACEMENTS and team is None:
         raise ValidationError({"team": _("Choose the team the new cases go to.")})
     name = upload.name or "upload"
-    if not name.lower().endswith((".csv", ".xlsx", ".txt")):
-        raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("The file is larger than 200 MB; split it.")})
+    try:
+        # Extension, declared type and the file's own first bytes must agree: a workbook is a
+        # zip, a CSV is UTF-8 text without NUL bytes. Refused here, nothing is stored; the
+        # job still reads the whole file and rejects a batch that goes wrong further in.
+        validate_upload(upload, UPLOAD_TYPES, MAX_UPLOAD_BYTES)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.error_list}) from exc
     batch = ImportBatch(
         kind=kind,
         team=team,

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import mimetypes
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,7 +33,7 @@ def dict_csv(rows: list[dict[str, str]]) -> bytes:
 def run_import(*, kind, content: bytes, actor, team=None, valid_only=False, name="file.csv"):  # type: ignore[no-untyped-def]
     batch = batch_create(
         kind=kind,
-        upload=SimpleUploadedFile(name, content),
+        upload=SimpleUploadedFile(name, content, mimetypes.guess_type(name)[0]),
         actor=actor,
         team=team,
         valid_only=valid_only,

@@ -74,3 +74,16 @@ def test_the_auditor_reads_every_batch(auditor, other_manager, other_team):
         kind="placements", content=dict_csv([PLACEMENT]), actor=other_manager, team=other_team
     )
     assert api_as(auditor).get("/api/v1/imports/").json()["count"] == 1
+
+
+def test_a_file_that_is_not_what_its_name_says_is_a_400_and_nothing_is_stored(manager, team):
+    fake = SimpleUploadedFile("p.xlsx", b"full_name,creditor\nA,B\n")
+    response = upload(api_as(manager), team, file=fake)
+    assert response.status_code == 400
+    assert "file" in response.json()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_a_csv_sent_as_octet_stream_by_a_script_is_accepted(manager, team):
+    sent = SimpleUploadedFile("p.csv", dict_csv([PLACEMENT]), "application/octet-stream")
+    assert upload(api_as(manager), team, file=sent).status_code == 202

@@ -88,6 +88,16 @@ def test_an_upload_without_a_file_is_refused(client, manager, team):
     assert ImportBatch.objects.count() == 0
 
 
+def test_a_binary_file_named_csv_is_refused_on_the_page_with_the_reason(client, manager, team):
+    upload = SimpleUploadedFile("placements.csv", b"MZ\x90\x00\x03\x00", "text/csv")
+    response = as_user(client, manager).post(
+        reverse("exchange:upload"), {"kind": "placements", "team": team.pk, "file": upload}
+    )
+    assert response.status_code == 400
+    assert b"not a text file" in response.content
+    assert ImportBatch.objects.count() == 0
+
+
 def test_a_running_batch_asks_to_be_polled_and_a_finished_one_does_not(client, manager, team):
     upload = SimpleUploadedFile("placements.csv", dict_csv([PLACEMENT]))
     from exchange.services.batches import batch_create

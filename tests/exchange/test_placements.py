@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -196,11 +197,39 @@ def test_a_file_without_required_columns_is_rejected(manager, team):
     assert "full_name" in error.message
 
 
-def test_a_file_that_is_not_utf8_is_rejected(manager, team):
+def test_a_file_that_is_not_utf8_is_refused_at_upload_and_nothing_stored(manager, team):
     content = dict_csv([good(full_name="Zoë")]).decode().encode("latin-1")
+    with pytest.raises(ValidationError) as exc:
+        run_import(kind="placements", content=content, actor=manager, team=team)
+    assert "UTF-8" in str(exc.value.message_dict["file"])
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_file_that_goes_wrong_past_its_first_bytes_is_rejected_by_the_job(manager, team):
+    rows = [good(account_number=f"ACC-{i:05d}") for i in range(60)]
+    rows.append(good(account_number="ACC-LAST", full_name="Zoë"))
+    content = dict_csv(rows)
+    content = content[:-200] + content[-200:].decode().encode("latin-1")
     batch = run_import(kind="placements", content=content, actor=manager, team=team)
     assert batch.status == "rejected"
     assert "UTF-8" in batch.errors.get().message
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("p.xlsx", b"full_name,creditor\nA,B\n", "does not match"),
+        ("p.csv", b"MZ\x90\x00\x03\x00\x00\x00", "not a text file"),
+        ("p.csv", b"PK\x03\x04\x14\x00\x06\x00", "not a text file"),
+        ("p.csv", b"", "empty"),
+        ("p.pdf", b"%PDF-1.7\n", "not accepted"),
+    ],
+)
+def test_a_file_that_is_not_what_its_name_says_is_refused(manager, team, name, content, says):
+    with pytest.raises(ValidationError) as exc:
+        run_import(kind="placements", content=content, actor=manager, team=team, name=name)
+    assert says in str(exc.value.message_dict["file"])
+    assert not ImportBatch.objects.exists()
 
 
 def test_an_xlsx_file_imports_like_a_csv(manager, team):
