@@ -24,6 +24,7 @@ from compliance.services.context import (
     DEBTOR_FIELDS,
     LEDGER_DAYS,
     context_build,
+    load_sql,
     person_zones,
     snapshots_load,
     snapshots_load_orm,
@@ -214,10 +215,11 @@ def _debtors(team) -> list[Debtor]:  # type: ignore[no-untyped-def]
     return out
 
 
+@pytest.mark.postgres  # the setting is PostgreSQL's
 def test_a_batch_read_leaves_the_jit_setting_as_it_found_it(team, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(snapshot_context, "JIT_OFF_FROM_DEBTORS", 1)
+    monkeypatch.setattr(load_sql, "JIT_OFF_FROM_DEBTORS", 1)
     # As on a deployment that turned JIT back on (DATABASE_JIT): the batch read switches it off.
-    monkeypatch.setattr(snapshot_context, "jit_off_by_settings", lambda alias: False)
+    monkeypatch.setattr(load_sql, "jit_off_by_settings", lambda alias: False)
     debtors = _debtors(team)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'on', true)")
@@ -239,7 +241,7 @@ def _snapshot_fields(snap):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("jit_off_from", [1, 1000], ids=["batch", "single"])
 def test_sql_snapshot_equals_the_orm_snapshot(team, monkeypatch, jit_off_from):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(snapshot_context, "JIT_OFF_FROM_DEBTORS", jit_off_from)
+    monkeypatch.setattr(load_sql, "JIT_OFF_FROM_DEBTORS", jit_off_from)
     debtors = _debtors(team)
     for until in (None, AT):
         since = AT - timedelta(days=LEDGER_DAYS)
