@@ -27,9 +27,9 @@ def two_factor_required(user: Any) -> bool:
 
 
 def user_has_totp_device(user: Any) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.models import Authenticator
 
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 class TwoFactorRequiredMiddleware:

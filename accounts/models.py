@@ -1,12 +1,18 @@
 """Users, their role, and teams."""
 
+from binascii import unhexlify
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from simple_history.models import HistoricalRecords
+
+from collections_app.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -149,3 +155,44 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+
+UNDECRYPTABLE = "<undecryptable>"  # what EncryptedTextField reads when no key opens a value
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator app enrolled as a second factor, its secret encrypted at rest.
+
+    django-otp's own TOTP device keeps the shared secret as plain hex: anyone who reads the
+    table (a backup, a replica, a support query) could mint the user's codes. Here the secret
+    is Fernet-encrypted with FIELD_ENCRYPTION_KEYS like the debtors' personal data. The fields
+    and their meaning are django-otp's (RFC 6238); verification, throttling and the
+    provisioning URL are its code, which reads only these fields and `bin_key`.
+    """
+
+    key = EncryptedTextField(_("secret"), default=default_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    @property
+    def bin_key(self) -> bytes:
+        if self.key == UNDECRYPTABLE:
+            # Fail closed and say why: codes from a wrong key must never be accepted.
+            raise ImproperlyConfigured(
+                "An authenticator secret cannot be decrypted: its key is missing from "
+                "FIELD_ENCRYPTION_KEYS."
+            )
+        return unhexlify(self.key.encode())
+
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings  # used by config_url

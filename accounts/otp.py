@@ -1,4 +1,5 @@
-"""TOTP enrolment and verification (django-otp's TOTP plugin), kept out of the views."""
+"""TOTP enrolment and verification (django-otp, with `models.Authenticator`: the secret
+encrypted at rest), kept out of the views."""
 
 import base64
 from io import BytesIO
@@ -9,30 +10,29 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .auth_events import auth_event_record
-from .models import AuthEventKind, User
+from .models import Authenticator, AuthEventKind, User
 
 DEVICE_NAME = "authenticator"
 
 
 @transaction.atomic
-def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
+def totp_device_for_enrolment(*, user: User) -> Authenticator:
     """The unconfirmed device the user is enrolling; created once and shown until confirmed, so
     reloading the page does not change the secret under their feet."""
     User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device = Authenticator.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
 
 
-def totp_secret_base32(*, device: TOTPDevice) -> str:
+def totp_secret_base32(*, device: Authenticator) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
-def totp_qr_data_uri(*, device: TOTPDevice) -> str:
+def totp_qr_data_uri(*, device: Authenticator) -> str:
     """The otpauth:// URI as an SVG QR code in a data: URI (allowed by img-src, no inline
     markup that CSP would have to trust)."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
@@ -45,7 +45,7 @@ def totp_enrol_confirm(*, request: HttpRequest, user: User, device_id: int, code
     """Confirm the device with a first code from the app and verify this session with it."""
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            Authenticator.objects.select_for_update()
             .filter(pk=device_id, user=user, confirmed=False)
             .first()
         )

@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuthEvent, AuthEventKind
+from accounts.models import Authenticator, AuthEvent, AuthEventKind
 
 from .otp_helpers import enrolled_device, totp_code
 
@@ -50,7 +49,7 @@ def test_enrolment_shows_the_secret_and_a_qr_code_and_confirms_with_a_code(clien
     # Reloading keeps the same secret.
     assert client.get(reverse("otp-setup")).context["secret"] == page.context["secret"]
 
-    device = TOTPDevice.objects.get(user=manager)
+    device = Authenticator.objects.get(user=manager)
     assert not device.confirmed
     response = client.post(reverse("otp-setup"), {"code": totp_code(device)})
     assert response.status_code == 302
@@ -68,7 +67,7 @@ def test_enrolment_with_a_wrong_code_confirms_nothing(client, manager):
     response = client.post(reverse("otp-setup"), {"code": "000000"})
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
-    assert not TOTPDevice.objects.filter(user=manager, confirmed=True).exists()
+    assert not Authenticator.objects.filter(user=manager, confirmed=True).exists()
     assert client.get(reverse("manager:dashboard")).status_code == 302
 
 
