@@ -255,6 +255,7 @@ def test_sql_snapshot_equals_the_orm_snapshot(team, monkeypatch, jit_off_from): 
     assert len(ny.ledger) == 8 and len(ny.restrictions) == 3 and len(ny.consents) == 4
 
 
+@pytest.mark.postgres  # the stored zones are read by the PostgreSQL statement
 def test_stored_zones_are_the_numbers_own_zones(team):  # type: ignore[no-untyped-def]
     debtors = _debtors(team)
     snaps = snapshots_load(debtors=debtors, since=AT - timedelta(days=LEDGER_DAYS))
@@ -319,6 +320,7 @@ def test_batch_eligibility_is_the_same_as_through_the_orm(team, monkeypatch):  #
         assert any(not r.allowed for answers in fast.values() for r in answers.values())
 
 
+@pytest.mark.postgres  # one statement is the PostgreSQL read
 def test_one_debtors_snapshot_is_one_query_and_needs_only_the_debtor_fields_it_names(
     team, django_assert_num_queries
 ):  # type: ignore[no-untyped-def]
@@ -348,7 +350,8 @@ def test_a_batch_snapshot_costs_the_same_queries_whatever_its_size(team):  # typ
         with CaptureQueriesContext(connection) as ctx:
             snapshots_load(debtors=some, since=since)
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1] <= 5
+    # PostgreSQL: one statement; elsewhere the ORM read, one query per kind of row and link.
+    assert counts[0] == counts[1] <= (5 if connection.vendor == "postgresql" else 9)
 
 
 def _best_unbounded(snap, channel, debt_ids, at):  # type: ignore[no-untyped-def]

@@ -254,6 +254,7 @@ def test_an_xlsx_file_imports_like_a_csv(manager, team):
     assert Debt.objects.get().balance == Decimal("4200.50")
 
 
+@pytest.mark.postgres  # SQLite caps the parameters of a statement: its bulk writes split
 def test_2000_rows_use_a_fixed_number_of_queries(manager, team):
     content = rows_to_csv(placement_rows_generate(rows=2000))
     with CaptureQueriesContext(connection) as queries:

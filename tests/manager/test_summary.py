@@ -351,6 +351,7 @@ def test_collector_rows_come_from_the_summary_only_for_the_month_to_date(
     assert "Portfolio figures (buckets, roll rates, recovery curves) as of" in page
 
 
+@pytest.mark.postgres  # two writers at once: SQLite locks the whole table instead
 @pytest.mark.django_db(transaction=True)
 def test_two_refreshes_of_a_new_scope_at_once_leave_one_summary(manager, team):
     """Both insert the same (scope, day): the second waits for the first and updates its row
