@@ -103,7 +103,8 @@ def cases_allocate(
 ) -> AllocationResult:
     """Assign the team's unassigned new and active cases (or the given ones) to collectors:
     rules first, then region and language skills, never beyond Team.case_capacity, always to
-    the least loaded eligible collector, so loads end within one case of each other."""
+    the least loaded eligible collector, so loads end within one case of each other. Once
+    every collector is at capacity the run stops reading cases."""
     team = Team.objects.select_for_update().get(pk=team_id)
     collectors = _team_collectors(team)
     loads = _loads(collectors)
@@ -119,12 +120,27 @@ def cases_allocate(
     if case_ids is not None:
         cases = cases.filter(pk__in=case_ids)
     result = AllocationResult()
-    for case in cases:
+    capacity = team.case_capacity
+    for case in cases.iterator(chunk_size=1000):
+        if not any(loads[c.pk] < capacity for c in collectors):
+            # Nothing more can be assigned: the rest are reported without being read (a team
+            # holding many unassigned cases would otherwise be judged case by case each run).
+            full = (
+                _("Every collector of the team is at capacity.")
+                if collectors
+                else _("The team has no active collector.")
+            )
+            # This case and every later one in the order; those assigned have left the set.
+            rest = cases.filter(
+                Q(priority__lt=case.priority) | Q(priority=case.priority, pk__gte=case.pk)
+            )
+            result.unassigned.update(dict.fromkeys(rest.values_list("pk", flat=True), full))
+            break
         chosen, why = _eligible(
             case=case,
             collectors=collectors,
             loads=loads,
-            capacity=team.case_capacity,
+            capacity=capacity,
             rules=rules,
         )
         if chosen is None:

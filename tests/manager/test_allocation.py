@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
 from collections_app.models import Case, CaseAssignment, CaseStatus
 from manager.models import AllocationRule, TeamPolicy
+from manager.services import allocation
 from manager.services.allocation import cases_allocate, cases_reassign, cases_rotate
 from tests.factories import (
     CaseFactory,
@@ -62,8 +63,55 @@ def test_allocation_never_exceeds_capacity(manager, collector, teammate, team):
     result = cases_allocate(team_id=team.pk, actor=manager)
     assert loads(team) == {"alice": 4, "bob": 4}
     assert len(result.assigned) == 7 and len(result.unassigned) == 3
-    assert set(result.unassigned.values()) == {"Every matching collector is at capacity."}
+    assert set(result.unassigned.values()) == {"Every collector of the team is at capacity."}
     assert Case.objects.filter(team=team, assigned_to__isnull=True).count() == 3
+
+
+def test_a_full_team_reports_its_waiting_cases_without_judging_each(
+    manager, collector, teammate, team, monkeypatch
+):
+    team.case_capacity = 2
+    team.save()
+    CaseFactory(team=team, assigned_to=collector)
+    waiting = [
+        CaseFactory(team=team, status=CaseStatus.NEW, priority=p) for p in [5, 0, 0, 9, 5] * 6
+    ]
+    judged = []
+    real = allocation._eligible
+    monkeypatch.setattr(allocation, "_eligible", lambda **kw: judged.append(1) or real(**kw))
+    result = cases_allocate(team_id=team.pk, actor=manager)
+    assert len(result.assigned) == 3 and len(judged) == 3  # then nobody has room
+    assert result.unassigned == dict.fromkeys(
+        [c.pk for c in waiting if c.pk not in result.assigned],
+        "Every collector of the team is at capacity.",
+    )
+    judged.clear()
+    again = cases_allocate(team_id=team.pk, actor=manager)
+    assert (again.assigned, len(again.unassigned), judged) == ({}, 27, [])
+
+
+def test_a_team_without_collectors_says_so(manager, other_team):
+    case = CaseFactory(team=other_team, status=CaseStatus.NEW)
+    User.objects.filter(team=other_team, role="collector").update(is_active=False)
+    result = cases_allocate(team_id=other_team.pk, actor=manager)
+    assert result.unassigned == {case.pk: "The team has no active collector."}
+
+
+def test_a_matching_collector_at_capacity_leaves_the_case_while_others_have_room(
+    manager, collector, teammate, team
+):
+    team.case_capacity = 1
+    team.save()
+    collector.regions = ["NY"]
+    collector.save()
+    teammate.regions = ["CA"]
+    teammate.save()
+    CaseFactory(team=team, assigned_to=collector)
+    ny = CaseFactory(team=team, status="new", debtor=DebtorFactory(region="NY"))
+    ca = CaseFactory(team=team, status="new", debtor=DebtorFactory(region="CA"))
+    result = cases_allocate(team_id=team.pk, actor=manager)
+    assert result.assigned == {ca.pk: teammate.pk}
+    assert result.unassigned == {ny.pk: "Every matching collector is at capacity."}
 
 
 def test_region_and_language_skills_decide(manager, collector, teammate, team):
