@@ -48,30 +48,43 @@ def month_end_snapshots_refresh() -> int:
 
 @shared_task
 def portfolio_summaries_refresh() -> int:
-    """Every few minutes: one refresh task per dashboard scope for the current day."""
+    """Every few minutes: the summary of every dashboard scope for the current day, one scope
+    after the other. Each scope is its own task, and each sends the next when it ends (failed
+    or not): sent all at once they ran side by side on every worker process, and each keeps
+    a database core busy for seconds at a million cases, so collectors' pages waited."""
     from manager.selectors.summary import portfolio_scopes_to_refresh
     from manager.services.summaries import portfolio_summaries_prune
 
     portfolio_summaries_prune()
     scopes = portfolio_scopes_to_refresh()
-    for scope in scopes:
-        portfolio_summary_refresh.apply_async(
-            kwargs={"team_ids": None if scope.team_ids is None else list(scope.team_ids)},
-            # A refresh still queued when the next round is sent is of no use any more.
-            expires=SUMMARY_REFRESH_EXPIRES_S,
-        )
+    _refresh_send([None if s.team_ids is None else list(s.team_ids) for s in scopes])
     return len(scopes)
 
 
+def _refresh_send(queue: list[list[int] | None]) -> None:
+    if queue:
+        portfolio_summary_refresh.apply_async(
+            kwargs={"team_ids": queue[0], "then": queue[1:]},
+            # A refresh still queued when the next round is sent is of no use any more.
+            expires=SUMMARY_REFRESH_EXPIRES_S,
+        )
+
+
 @shared_task(soft_time_limit=SUMMARY_SOFT_LIMIT_S, time_limit=SUMMARY_SOFT_LIMIT_S + 30)
-def portfolio_summary_refresh(team_ids: list[int] | None) -> str:
+def portfolio_summary_refresh(
+    team_ids: list[int] | None, then: list[list[int] | None] | None = None
+) -> str:
     """The summary of one scope (None: all teams), computed again: safe to run twice, at once
-    or not (the write is an upsert that keeps the latest computation)."""
+    or not (the write is an upsert that keeps the latest computation). Then the next scope of
+    the round, `then`, is sent, whatever happened here."""
     from django.utils import timezone
 
     from manager.selectors.summary import PortfolioScope
     from manager.services.summaries import portfolio_summary_refresh as refresh
 
     scope = PortfolioScope(team_ids=None if team_ids is None else tuple(sorted(set(team_ids))))
-    refresh(scope=scope, last_day=timezone.localdate())
+    try:
+        refresh(scope=scope, last_day=timezone.localdate())
+    finally:
+        _refresh_send(list(then or []))
     return scope.key

@@ -31,6 +31,7 @@ from manager.selectors.summary import (
     portfolio_scopes_to_refresh,
     team_figures_from,
 )
+from manager.services import summaries
 from manager.services.snapshots import month_end_snapshots_refresh
 from manager.services.summaries import (
     portfolio_figures_get,
@@ -243,13 +244,45 @@ def test_the_refresh_task_is_idempotent_and_keeps_the_latest(portfolio, manager,
     assert rows.get().computed_at == NOW
 
 
-def test_the_beat_task_sends_one_refresh_per_scope(portfolio, team, other_team, monkeypatch):
-    sent = []
-    monkeypatch.setattr(
-        refresh_task, "apply_async", lambda kwargs, expires: sent.append(kwargs["team_ids"])
-    )
-    assert refresh_all_task() == 3
-    assert sorted(sent, key=str) == sorted([None, [team.pk], [other_team.pk]], key=str)
+def test_the_beat_round_refreshes_every_scope_one_after_the_other(
+    portfolio, team, other_team, monkeypatch
+):
+    queued: list[dict] = []
+    monkeypatch.setattr(refresh_task, "apply_async", lambda kwargs, expires: queued.append(kwargs))
+    with time_machine.travel(NOW, tick=False):
+        assert refresh_all_task() == 3
+        assert len(queued) == 1  # one at a time: the next is sent when this one ends
+        done = []
+        while queued:
+            done.append(refresh_task(**queued.pop(0)))
+    assert sorted(done) == sorted(["all", f"teams:{team.pk}", f"teams:{other_team.pk}"])
+    assert PortfolioSummary.objects.filter(last_day=TODAY).count() == 3
+
+
+def test_a_failed_scope_does_not_stop_the_round(portfolio, team, other_team, monkeypatch):
+    queued: list[dict] = []
+    monkeypatch.setattr(refresh_task, "apply_async", lambda kwargs, expires: queued.append(kwargs))
+    real = summaries.portfolio_summary_refresh
+
+    def refresh(*, scope, last_day):  # type: ignore[no-untyped-def]
+        if scope.team_ids is None:
+            raise RuntimeError("the database went away")
+        return real(scope=scope, last_day=last_day)
+
+    monkeypatch.setattr(summaries, "portfolio_summary_refresh", refresh)
+    with time_machine.travel(NOW, tick=False):
+        refresh_all_task()
+        failed = 0
+        while queued:
+            try:
+                refresh_task(**queued.pop(0))
+            except RuntimeError:
+                failed += 1
+    assert failed == 1
+    assert set(PortfolioSummary.objects.values_list("scope", flat=True)) == {
+        f"teams:{team.pk}",
+        f"teams:{other_team.pk}",
+    }
 
 
 def _post_refresh(client, **data):  # type: ignore[no-untyped-def]
