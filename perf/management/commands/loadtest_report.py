@@ -4,6 +4,7 @@ the load test's figures as a table, printed and written into the Scale benchmark
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,28 @@ def loadtest_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] (?:succeeded|raised \w+) in ([0-9.]+)s")
+
+
+def _background(worker_log: str) -> str:
+    """The Celery tasks that ran during the test: how many of each and their time in all."""
+    path = Path(worker_log) if worker_log else None
+    if path is None or not path.exists():
+        return "Background tasks: the worker's log was not kept."
+    runs: dict[str, list[float]] = {}
+    for match in TASK_DONE.finditer(path.read_text(encoding="utf-8", errors="replace")):
+        runs.setdefault(match.group(1), []).append(float(match.group(2)))
+    if not runs:
+        return "Background tasks: none finished during the test."
+    parts = [
+        f"`{name.rsplit('.', 1)[-1]}` x{len(times)} ({sum(times):.1f} s)"
+        for name, times in sorted(runs.items(), key=lambda kv: -sum(kv[1]))
+    ]
+    return "Background tasks run by the worker during the test (count, time in all): " + (
+        ", ".join(parts) + "."
+    )
+
+
 def _not_yet_due(left: str, late: str) -> str:
     try:
         return str(int(left) - int(late))
@@ -53,6 +76,7 @@ class Command(BaseCommand):
         parser.add_argument("--reminders-late", default="", help="Due and unsent at the end.")
         parser.add_argument("--reminders-left", default="", help="Unsent at the end.")
         parser.add_argument("--ramp", default="", help="Seconds of ramp left out.")
+        parser.add_argument("--worker-log", default="", help="The Celery worker's log (INFO).")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["summary"])
@@ -87,6 +111,8 @@ class Command(BaseCommand):
                 f"answers to the calls placed (201 placed, 409 refused by a rule): {gate_text}.",
                 "",
                 loadtest_table(summary),
+                "",
+                _background(opts["worker_log"]),
                 "",
                 f"Target p95 < {TARGET_P95_MS} ms with zero errors: **{verdict}**."
                 + (f" Errors: {errors}" if errors else ""),
