@@ -256,6 +256,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Long background rounds (summaries, allocation, rotation, scores, the audit chain seal,
+# purges) go to this queue when it is set, so a worker started with `-Q <name>` and a small
+# concurrency runs them while the default queue's workers keep sending reminders and running
+# imports. Empty: everything on the default queue.
+CELERY_BACKGROUND_QUEUE = env("CELERY_BACKGROUND_QUEUE", default="")
+BACKGROUND_TASKS = (
+    "manager.tasks.portfolio_summaries_refresh",
+    "manager.tasks.portfolio_summary_refresh",
+    "manager.tasks.cases_allocate_all",
+    "manager.tasks.cases_rotate_all",
+    "manager.tasks.month_end_snapshots_refresh",
+    "manager.tasks.scores_recompute",
+    "audit.tasks.chain_seal",
+    "audit.tasks.retention_purge",
+    "exchange.tasks.import_files_purge",
+)
+CELERY_TASK_ROUTES = (
+    {name: {"queue": CELERY_BACKGROUND_QUEUE} for name in BACKGROUND_TASKS}
+    if CELERY_BACKGROUND_QUEUE
+    else {}
+)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "collections_app.tasks.heartbeat", "schedule": 60.0},
