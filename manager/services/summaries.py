@@ -3,8 +3,8 @@ month-to-date figures of a scope and day, written ahead so that the page reads o
 of sweeping every case, debt and payment of the scope (seconds at 100,000 cases).
 
 Refreshed every few minutes by Celery (`manager.tasks.portfolio_summaries_refresh`, one task
-per scope, one scope after the other), by the page when it finds no summary fresh enough (it computes live, shows those
-figures and keeps them), and by the page's "Refresh now" button.
+per scope, one scope after the other), by the page when it finds no summary fresh enough (it
+computes live, shows those figures and keeps them), and by the page's "Refresh now" button.
 """
 
 from __future__ import annotations

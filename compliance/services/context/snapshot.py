@@ -39,8 +39,6 @@ DEBTOR_FIELDS = ("id", "country", "region", "city", "timezone", "deceased")
 
 
 @dataclass
-
-
 @dataclass
 class DebtorSnapshot:
     """Everything about one debtor that the rules may look at, as engine data."""
