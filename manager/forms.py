@@ -233,3 +233,35 @@ class ComplaintForm(forms.Form):
         kwargs.setdefault("initial", {"received_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields["collector"].queryset = collectors
+
+
+class AllocationRuleForm(forms.Form):
+    team = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(
+        label=_("Rule"), max_length=100, error_messages={"required": _("Name the rule.")}
+    )
+    buckets = forms.MultipleChoiceField(
+        label=_("Buckets"),
+        choices=Bucket.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Unknown bucket: %(value)s.")},
+    )
+    products = forms.MultipleChoiceField(
+        label=_("Products"),
+        choices=Product.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Unknown product: %(value)s.")},
+    )
+    collectors = forms.TypedMultipleChoiceField(
+        label=_("Collectors"),
+        coerce=int,
+        choices=(),
+        error_messages={
+            "required": _("Choose the collectors the rule sends these cases to."),
+            "invalid_choice": _("Choose active collectors of this team only."),
+        },
+    )
+
+    def __init__(self, *args: Any, collectors: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["collectors"].choices = [(c.pk, c.get_username()) for c in collectors]

@@ -12,6 +12,17 @@ urlpatterns = [
     path("cases/allocate/", views.cases_allocate_view, name="cases_allocate"),
     path("cases/rotate/", views.cases_rotate_view, name="cases_rotate"),
     path("policy/", views.team_policy_view, name="team_policy"),
+    path("allocation-rules/", views.allocation_rule_add, name="allocation_rule_add"),
+    path(
+        "allocation-rules/<int:rule_id>/active/",
+        views.allocation_rule_active,
+        name="allocation_rule_active",
+    ),
+    path(
+        "allocation-rules/<int:rule_id>/delete/",
+        views.allocation_rule_remove,
+        name="allocation_rule_remove",
+    ),
     path("cases/<int:case_id>/score/", views.case_score, name="case_score"),
     path("cases/<int:case_id>/escalation/", views.case_escalation, name="case_escalation"),
     path("cases/<int:case_id>/agency/", views.agency_place_view, name="agency_place"),

@@ -1,5 +1,6 @@
 """Pages of the manager workspace (managers: their teams; admins: every team; others: 404)."""
 
+from .allocation_rules import allocation_rule_active, allocation_rule_add, allocation_rule_remove
 from .approvals import approvals, escalation_decide_view, plan_decide_view
 from .cases import (
     case_list,
@@ -25,6 +26,9 @@ from .strategies import strategies
 __all__ = [
     "agency_place_view",
     "agency_recall_view",
+    "allocation_rule_active",
+    "allocation_rule_add",
+    "allocation_rule_remove",
     "approvals",
     "case_escalation",
     "case_list",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,9 +17,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
-from collections_app.models import Case
+from collections_app.models import Bucket, Case, Product
 from manager import selectors
 from manager.forms import CaseFilterForm, ReassignForm, TeamPolicyForm
+from manager.models import AllocationRule
 from manager.services.allocation import (
     cases_allocate,
     cases_reassign,
@@ -72,11 +75,39 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "collectors": collectors,
             "reassign_form": ReassignForm(collectors=collectors),
-            "teams": [(t, team_policy(team=t)) for t in selectors.teams_for(request.user)],
+            "teams": _allocation_rows(request),
+            "buckets": Bucket.choices,
+            "products": Product.choices,
             "query": request.GET.urlencode(),
             "metric_label": _metric_labels().get(form.filters().metric, ""),
         },
     )
+
+
+def _allocation_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    """Per team the user runs: its policy, its allocation rules and its collectors (for the
+    Allocation section and its forms)."""
+    teams = list(selectors.teams_for(request.user).order_by("name"))
+    rules: dict[int, list[AllocationRule]] = {t.pk: [] for t in teams}
+    for rule in (
+        AllocationRule.objects.filter(team__in=teams)
+        .prefetch_related("collectors")
+        .order_by("name", "id")
+    ):
+        rules[rule.team_id].append(rule)
+    collectors: dict[int, list[Any]] = {t.pk: [] for t in teams}
+    for collector in selectors.collectors_for(request.user).order_by("username"):
+        if collector.team_id in collectors:
+            collectors[collector.team_id].append(collector)
+    return [
+        {
+            "team": t,
+            "policy": team_policy(team=t),
+            "rules": rules[t.pk],
+            "collectors": collectors[t.pk],
+        }
+        for t in teams
+    ]
 
 
 @require_POST

@@ -144,6 +144,11 @@ MATRIX: list[Row] = [
     Row("manager:incentives", "GET", "302 404 404 200 200 404 200"),
     Row("manager:strategies", "GET", "302 404 404 200 200 404 200"),
     Row("manager:team_policy", "POST", "302 404 404 302 302 404 302"),  # each manager: own team's policy
+    Row("manager:allocation_rule_add", "POST", "302 404 404 302 404 404 302", data={"team": "{team}"}),
+    Row("manager:allocation_rule_add", "POST", "302 404 404 404 404 404 404"),  # no team: none in scope
+    Row("manager:allocation_rule_active", "POST", "302 404 404 302 404 404 302", kwargs={"rule_id": "allocation_rule"}),
+    Row("manager:allocation_rule_remove", "POST", "302 404 404 302 404 404 302", kwargs={"rule_id": "allocation_rule"}),
+    Row("manager:allocation_rule_remove", "GET", "302 404 404 405 405 404 405", kwargs={"rule_id": "allocation_rule"}),
     Row("manager:complaint_add", "POST", "302 404 404 302 404 404 302", kwargs=CASE),
     # --- audit workspace -------------------------------------------------
     Row("audit:home", "GET", "302 404 404 200 200 200 200"),

@@ -138,13 +138,22 @@ class World:
         self._build_exchange_objects(case, manager)
 
     def _build_manager_objects(self, case: Any, collector: Any, manager: Any) -> None:
-        from manager.models import Agency, AgencyPlacement, EscalationRequest, LegalAction
+        from manager.models import (
+            Agency,
+            AgencyPlacement,
+            AllocationRule,
+            EscalationRequest,
+            LegalAction,
+        )
 
         escalation = EscalationRequest.objects.create(
             case=case, kind="legal", reason="assets found", requested_by=collector
         )
         agency = Agency.objects.create(name="Matrix Agency", default_commission_pct=Decimal("20"))
+        rule = AllocationRule.objects.create(team=case.team, name="Matrix rule")
+        rule.collectors.set([collector])
         self.objects.update(
+            allocation_rule=rule,
             escalation=escalation,
             legal_action=LegalAction.objects.create(case=case, opened_by=manager),
             placement=AgencyPlacement.objects.create(

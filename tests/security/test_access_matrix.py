@@ -80,6 +80,7 @@ GUESS_KWARG = {
     "request_id": "escalation",
     "action_id": "legal_action",
     "placement_id": "placement",
+    "rule_id": "allocation_rule",
     "follow_up_id": "follow_up",
     "batch_id": "batch",
     "exception_id": "exception",
