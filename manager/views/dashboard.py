@@ -122,7 +122,7 @@ def _context(request: HttpRequest) -> dict[str, object]:
                 for c in curves
             ],
             "label_x": _("Months since placement"),
-            "label_y": _("Collected, % of principal"),
+            "label_y": _("Collected (percent of principal)"),
         },
         "reminders": {
             "labels": list(reminders),
