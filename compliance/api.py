@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,9 +19,11 @@ from collections_app.api.scope import debtors_in_scope, debtors_writable
 from collections_app.api.views import ServiceErrorsMixin
 from collections_app.models import Case
 from collections_app.serializers import DecisionSerializer, decision_body
-from compliance.models import Consent, ContactRestriction
-from compliance.selectors import eligibility_for_cases
+from compliance.models import CaseFilter, Consent, ContactRestriction
+from compliance.selectors import case_filter_cases, eligibility_for_cases
 from compliance.serializers import (
+    MAX_ELIGIBILITY_CASES,
+    CaseFilterSerializer,
     CheckRequestSerializer,
     ConsentSerializer,
     EligibilityRequestSerializer,
@@ -145,17 +147,42 @@ class EligibilityView(APIView):
         params = EligibilityRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        wanted = list(dict.fromkeys(data["cases"]))
-        visible = set(
-            Case.objects.visible_to(request.user).filter(pk__in=wanted).values_list("pk", flat=True)
-        )
-        missing = [c for c in wanted if c not in visible]
-        if missing:
-            raise exceptions.ValidationError(
-                {"cases": [_("Unknown cases: %(ids)s.") % {"ids": missing}]}
+        next_after = None
+        if "cases" in data:
+            wanted = list(dict.fromkeys(data["cases"]))
+            visible = set(
+                Case.objects.visible_to(request.user)
+                .filter(pk__in=wanted)
+                .values_list("pk", flat=True)
             )
+            missing = [c for c in wanted if c not in visible]
+            if missing:
+                raise exceptions.ValidationError(
+                    {"cases": [_("Unknown cases: %(ids)s.") % {"ids": missing}]}
+                )
+        else:
+            if "saved_filter" in data:
+                saved = CaseFilter.objects.filter(owner=request.user, pk=data["saved_filter"])
+                found = saved.values_list("params", flat=True).first()
+                if found is None:
+                    raise exceptions.ValidationError(
+                        {"saved_filter": [_("You have no saved filter with this id.")]}
+                    )
+                selection: dict[str, Any] = dict(found)
+            else:
+                selection = dict(data["filter"])
+            cases = case_filter_cases(user=request.user, params=selection)
+            page = list(
+                cases.filter(pk__gt=data.get("after", 0)).values_list("pk", flat=True)[
+                    : MAX_ELIGIBILITY_CASES + 1
+                ]
+            )
+            wanted = page[:MAX_ELIGIBILITY_CASES]
+            next_after = wanted[-1] if len(page) > MAX_ELIGIBILITY_CASES else None
         at = data.get("at") or timezone.now()
-        results = eligibility_for_cases(case_ids=wanted, channel=data["channel"], at=at)
+        results = (
+            eligibility_for_cases(case_ids=wanted, channel=data["channel"], at=at) if wanted else {}
+        )
         body = EligibilityResponseSerializer(
             {
                 "channel": data["channel"],
@@ -170,6 +197,22 @@ class EligibilityView(APIView):
                     }
                     for case_id in wanted
                 ],
+                "next_after": next_after,
             }
         )
         return Response(body.data, status=status.HTTP_200_OK)
+
+
+class CaseFilterViewSet(viewsets.ModelViewSet):
+    """The caller's saved case filters (a dialer campaign's selection); batch eligibility takes
+    one by id. Each user sees only their own; auditors read theirs (none) and save none."""
+
+    serializer_class = CaseFilterSerializer
+    permission_classes = [ReadOnlyForAuditors]
+    filterset_class = None
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[CaseFilter]:
+        if getattr(self, "swagger_fake_view", False):  # the schema is built without a user
+            return CaseFilter.objects.none()
+        return CaseFilter.objects.filter(owner=self.request.user).order_by("name", "pk")

@@ -1,11 +1,16 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from compliance.api import (
+    CaseFilterViewSet,
     ComplianceCheckView,
     DebtorConsentsView,
     DebtorRestrictionsView,
     EligibilityView,
 )
+
+router = SimpleRouter()
+router.register("case-filters", CaseFilterViewSet, basename="api-case-filter")
 
 urlpatterns = [
     path(
@@ -20,4 +25,5 @@ urlpatterns = [
     ),
     path("compliance/check/", ComplianceCheckView.as_view(), name="api-compliance-check"),
     path("compliance/eligibility/", EligibilityView.as_view(), name="api-compliance-eligibility"),
+    *router.urls,
 ]

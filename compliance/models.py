@@ -214,3 +214,30 @@ class HouseSettings(models.Model):
     def current(cls) -> "HouseSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class CaseFilter(models.Model):
+    """A saved selection of cases for a dialer campaign: batch eligibility takes its id
+    instead of a list of cases (`selectors.case_filter_cases` applies it, always within the
+    caller's own visible cases). Owned by the user who saved it; only they see it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_filters",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # Validated by serializers.CaseFilterParamsSerializer: status, team, assigned_to,
+    # unassigned, bucket, product, country, region.
+    params = models.JSONField(_("filter"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="case_filter_owner_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

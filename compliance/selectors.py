@@ -7,7 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from collections_app.models import Case, Debtor
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from collections_app.models import Case, Debt, Debtor
+from collections_app.models.debt import OPEN_DEBT_STATUSES
 from compliance.engine import ContactPointInfo, evaluate
 from compliance.engine import HouseSettings as EngineHouseSettings
 from compliance.engine.evaluate import SEARCH_HORIZON
@@ -134,3 +138,30 @@ def _best_for_channel(
         ):
             best = result
     return best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+
+
+def case_filter_cases(*, user: User, params: dict[str, object]) -> QuerySet[Case]:
+    """The cases a filter selects (`serializers.CaseFilterParamsSerializer`), only among those
+    `user` sees, in id order. Every given field narrows the selection."""
+    qs = Case.objects.visible_to(user)
+    if params.get("status"):
+        qs = qs.filter(status__in=params["status"])
+    if params.get("team"):
+        qs = qs.filter(team_id__in=params["team"])
+    if params.get("assigned_to"):
+        qs = qs.filter(assigned_to_id__in=params["assigned_to"])
+    if params.get("unassigned"):
+        qs = qs.filter(assigned_to__isnull=True)
+    if params.get("country"):
+        qs = qs.filter(debtor__country__in=params["country"])
+    if params.get("region"):
+        qs = qs.filter(debtor__region__in=params["region"])
+    debts = Q()
+    if params.get("bucket"):
+        debts &= Q(bucket__in=params["bucket"])
+    if params.get("product"):
+        debts &= Q(product__in=params["product"])
+    if debts:
+        open_debts = Debt.objects.filter(debts, cases=OuterRef("pk"), status__in=OPEN_DEBT_STATUSES)
+        qs = qs.filter(Exists(open_debts))
+    return qs.order_by("pk")

@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "audit.models.EvidenceKind",
         "EscalationKindEnum": "manager.models.EscalationKind",
         "ExchangeBatchKindEnum": "exchange.models.BatchKind",
+        "CaseStatusEnum": "collections_app.models.case.CaseStatus",
     },
 }
 

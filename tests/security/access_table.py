@@ -60,6 +60,11 @@ MATRIX: list[Row] = [
     # Another team's contact point named in the body: "does not exist" (400), as for an unknown id.
     Row("api-compliance-check", "POST", "403 200 400 200 400 403 200", api=True, data={"contact_point": "{contact_point}", "channel": "call"}),
     Row("api-compliance-eligibility", "POST", "403 400 400 400 400 400 400", api=True),
+    Row("api-case-filter-list", "GET", "403 200 200 200 200 200 200", api=True),
+    Row("api-case-filter-list", "POST", "403 400 400 400 400 403 400", api=True),
+    Row("api-case-filter-detail", "GET", "403 200 404 404 404 404 404", kwargs={"pk": "case_filter"}, api=True),  # the owner's only
+    Row("api-case-filter-detail", "PATCH", "403 200 404 404 404 403 404", kwargs={"pk": "case_filter"}, api=True),
+    Row("api-case-filter-detail", "DELETE", "403 204 404 404 404 403 404", kwargs={"pk": "case_filter"}, api=True),
     Row("api-attempt-list", "GET", "403 200 200 200 200 200 200", api=True),
     Row("api-attempt-list", "GET", "403 200 200 200 200 200 200", api=True, query="debtor={other_debtor}"),
     Row("api-attempt-list", "POST", "403 400 400 400 400 403 400", api=True),

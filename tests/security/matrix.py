@@ -133,6 +133,11 @@ class World:
         Installment.objects.create(
             plan=plan, seq=1, due_date=plan.start_date, amount=plan.total_amount
         )
+        from compliance.models import CaseFilter
+
+        self.objects["case_filter"] = CaseFilter.objects.create(
+            owner=collector, name="Matrix filter", params={"status": ["active"]}
+        )
         self._build_manager_objects(case, collector, manager)
         self._build_audit_objects(case, attempt)
         self._build_exchange_objects(case, manager)
