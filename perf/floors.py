@@ -74,11 +74,12 @@ def eligibility_floor(*, case_ids: list[int], at: datetime) -> int:
         ) a ON a.debtor_id = d.id
         LEFT JOIN (
           SELECT DISTINCT debtor_id FROM compliance_contactrestriction
-          WHERE effective_at <= %s AND (ends_at IS NULL OR ends_at > %s)
+          WHERE debtor_id IN (SELECT debtor_id FROM collections_app_case WHERE id = ANY(%s))
+            AND effective_at <= %s AND (ends_at IS NULL OR ends_at > %s)
         ) r ON r.debtor_id = d.id
         WHERE c.id = ANY(%s)
         """,
-        [at - timedelta(days=LEDGER_DAYS), case_ids, at, at, case_ids],
+        [at - timedelta(days=LEDGER_DAYS), case_ids, case_ids, at, at, case_ids],
     )
 
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
@@ -166,3 +167,30 @@ def test_report_block_is_replaced_in_place_and_other_sections_kept(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.index("load") < text.index("## Later")
     assert Path(path).read_text(encoding="utf-8").endswith("Theirs.\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_merged_runs_name_the_run_each_kept_figure_came_from(small_portfolio, tmp_path):
+    def run(sections: str, when: str, merge: str | None, out: str) -> dict:  # type: ignore[type-arg]
+        with time_machine.travel(when, tick=True):
+            call_command(
+                "bench",
+                sections=sections,
+                decisions=2,
+                requests=1,
+                eligibility_cases=6,
+                budget=5,
+                json_path=str(tmp_path / out),
+                stdout=io.StringIO(),
+                **({"merge": str(tmp_path / merge)} if merge else {}),
+            )
+        return json.loads((tmp_path / out).read_text())["meta"]
+
+    run("decision", "2026-11-29T01:00:00Z", None, "a.json")
+    run("case", "2026-11-29T02:00:00Z", "a.json", "b.json")
+    meta = run("queue", "2026-11-29T03:00:00Z", "b.json", "c.json")
+    assert "01:00" in meta["sources"]["decision"] and "02:00" in meta["sources"]["case"]
+    assert "queue" not in meta["sources"]
+    assert "decision from the run of 29 Nov 2026, 01:00" in meta["merged"]
+    assert "case from the run of 29 Nov 2026, 02:00" in meta["merged"]

@@ -144,17 +144,26 @@ class Command(BaseCommand):
                 )
             return
         merged = ""
+        # Which run each kept section was measured in; a section kept through several merges
+        # keeps the run it came from.
+        sources: dict[str, str] = {}
         if opts["merge"] and Path(opts["merge"]).exists():
             before = json.loads(Path(opts["merge"]).read_text(encoding="utf-8"))
             kept = [f for f in before["figures"] if f.get("section") not in names]
             order = {name: i for i, name in enumerate(SECTIONS)}
             figures = sorted(kept + figures, key=lambda f: order.get(f.get("section", ""), 99))
-            if kept:
-                prev = before.get("meta", {})
-                merged = (
-                    f"{', '.join(dict.fromkeys(f['section'] for f in kept))} from the run of "
-                    f"{prev.get('started', '?')} UTC (load average {prev.get('load', '?')})"
-                )
+            prev = before.get("meta", {})
+            own = (
+                f"the run of {prev.get('started', '?')} UTC (load average {prev.get('load', '?')})"
+            )
+            for f in kept:
+                sources[f["section"]] = prev.get("sources", {}).get(f["section"], own)
+            by_run: dict[str, list[str]] = {}
+            for section, run in sources.items():
+                by_run.setdefault(run, []).append(section)
+            merged = "; ".join(
+                f"{', '.join(sections)} from {run}" for run, sections in by_run.items()
+            )
         info = machine()
         meta = {
             "started": started_at.strftime("%d %b %Y, %H:%M"),
@@ -170,6 +179,7 @@ class Command(BaseCommand):
             "debug": "on" if settings.DEBUG else "off",
             "nice": os.nice(0),
             "merged": merged,
+            "sources": sources,
         }
         self.stdout.write("")
         self.stdout.write(table(figures))
