@@ -20,7 +20,7 @@ from collections_app.api.views import ServiceErrorsMixin
 from collections_app.models import Case
 from collections_app.serializers import DecisionSerializer, decision_body
 from compliance.models import CaseFilter, Consent, ContactRestriction
-from compliance.selectors import case_filter_cases, eligibility_for_cases
+from compliance.selectors import case_filter_page, eligibility_for_cases
 from compliance.serializers import (
     MAX_ELIGIBILITY_CASES,
     CaseFilterSerializer,
@@ -171,14 +171,12 @@ class EligibilityView(APIView):
                 selection: dict[str, Any] = dict(found)
             else:
                 selection = dict(data["filter"])
-            cases = case_filter_cases(user=request.user, params=selection)
-            page = list(
-                cases.filter(pk__gt=data.get("after", 0)).values_list("pk", flat=True)[
-                    : MAX_ELIGIBILITY_CASES + 1
-                ]
+            wanted, next_after = case_filter_page(
+                user=request.user,
+                params=selection,
+                after=data.get("after", 0),
+                size=MAX_ELIGIBILITY_CASES,
             )
-            wanted = page[:MAX_ELIGIBILITY_CASES]
-            next_after = wanted[-1] if len(page) > MAX_ELIGIBILITY_CASES else None
         at = data.get("at") or timezone.now()
         results = (
             eligibility_for_cases(case_ids=wanted, channel=data["channel"], at=at) if wanted else {}

@@ -165,3 +165,16 @@ def case_filter_cases(*, user: User, params: dict[str, object]) -> QuerySet[Case
         open_debts = Debt.objects.filter(debts, cases=OuterRef("pk"), status__in=OPEN_DEBT_STATUSES)
         qs = qs.filter(Exists(open_debts))
     return qs.order_by("pk")
+
+
+def case_filter_page(
+    *, user: User, params: dict[str, object], after: int, size: int
+) -> tuple[list[int], int | None]:
+    """Up to `size` ids the filter selects after the case id `after`, in id order, and the id
+    to continue from (None when nothing is left)."""
+    ids = list(
+        case_filter_cases(user=user, params=params)
+        .filter(pk__gt=after)
+        .values_list("pk", flat=True)[: size + 1]
+    )
+    return ids[:size], (ids[size - 1] if len(ids) > size else None)

@@ -1,6 +1,8 @@
-"""Shared writers of the ledger: the stored decision, the default case, wrong numbers.
+"""Shared writers of the ledger: the stored decision, the attempt an allowed outreach
+records, the default case, wrong numbers.
 
-Used by the live gate (`outreach`) and by imports of historical facts (`attempt_import`).
+Used by the live gate (`outreach`), the batch gate (`outreach_batch`) and by imports of
+historical facts (`attempt_import`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from collections_app.models import Case, ContactPoint
+from collections_app.models import Case, ContactAttempt, ContactPoint, Debtor
+from collections_app.models.attempt import AttemptStatus
 from collections_app.models.case import OPEN_CASE_STATUSES
 from compliance.engine import Decision, OutreachContext, context_to_dict
 from compliance.engine.evaluate import ENGINE_VERSION
@@ -53,6 +56,34 @@ def decision_build(
         next_allowed_at=decision.next_allowed_at,
         inputs={"context": context_to_dict(ctx), "evaluated": decision.inputs},
         engine_version=str(decision.inputs.get("engine_version", ENGINE_VERSION)),
+    )
+
+
+def attempt_initiated_build(
+    *,
+    ctx: OutreachContext,
+    decision_row: ComplianceDecision,
+    debtor: Debtor,
+    case: Case | None,
+    actor: User | None,
+    source: str,
+    id: int | None = None,
+) -> ContactAttempt:
+    """The attempt an allowed outreach records, unsaved: outbound, initiated at the decision's
+    instant, tied to its decision (the one gate and the batch gate both write exactly this)."""
+    return ContactAttempt(
+        id=id,
+        case=case,
+        debtor=debtor,
+        contact_point_id=ctx.contact_point.id,
+        person=ctx.person,
+        channel=ctx.channel,
+        direction="outbound",
+        occurred_at=ctx.at,
+        status=AttemptStatus.INITIATED,
+        actor=actor,
+        source=source,
+        decision=decision_row,
     )
 
 

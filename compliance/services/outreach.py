@@ -46,6 +46,7 @@ from compliance.services.context import (
 )
 from compliance.services.house import house_policy_cached
 from compliance.services.ledger import (
+    attempt_initiated_build,
     contact_point_mark_wrong,
     decision_store,
     default_case,
@@ -152,19 +153,15 @@ def outreach_reserve(
         )
         attempt = None
         if decision.allowed and not dry_run:
-            attempt = ContactAttempt.objects.create(
-                case=case or default_case(debtor_id=debtor.pk, debt_ids=debt_ids),
+            attempt = attempt_initiated_build(
+                ctx=ctx,
+                decision_row=stored,
                 debtor=debtor,
-                contact_point_id=contact_point.pk,
-                person=ctx.person,
-                channel=channel,
-                direction="outbound",
-                occurred_at=at,
-                status=AttemptStatus.INITIATED,
+                case=case or default_case(debtor_id=debtor.pk, debt_ids=debt_ids),
                 actor=actor,
                 source=source,
-                decision=stored,
             )
+            attempt.save(force_insert=True)
             attempt.debts.set(sorted(debt_ids))
         return OutreachResult(decision=stored, attempt=attempt)
 

@@ -49,7 +49,12 @@ from compliance.services.context import (
     snapshots_load,
 )
 from compliance.services.house import house_policy_cached
-from compliance.services.ledger import decision_build, default_case, require_writer
+from compliance.services.ledger import (
+    attempt_initiated_build,
+    decision_build,
+    default_case,
+    require_writer,
+)
 from compliance.services.outreach import (
     OutreachResult,
     _check_channel,
@@ -208,20 +213,15 @@ def outreach_reserve_many(
             )
             attempt = None
             if decision.allowed:
-                attempt = ContactAttempt(
-                    id=next(attempt_ids),
-                    case=request.case or default_case(debtor_id=snap.debtor.pk, debt_ids=debt_ids),
+                attempt = attempt_initiated_build(
+                    ctx=ctx,
+                    # Saved first (bulk insert below); the attempt's decision id follows it.
+                    decision_row=row,
                     debtor=snap.debtor,
-                    contact_point_id=request.contact_point.pk,
-                    person=ctx.person,
-                    channel=request.channel,
-                    direction="outbound",
-                    occurred_at=at,
-                    status=AttemptStatus.INITIATED,
+                    case=request.case or default_case(debtor_id=snap.debtor.pk, debt_ids=debt_ids),
                     actor=actor,
                     source=source,
-                    # Saved first (bulk insert below); the id is filled in then.
-                    decision=row,
+                    id=next(attempt_ids),
                 )
                 # The next request for this debtor counts this attempt, as the single gate
                 # would find it in the ledger (initiated: no outcome yet).

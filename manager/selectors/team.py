@@ -206,23 +206,6 @@ def team_figures_of(
 def team_totals(rows: list[CollectorFigures]) -> CollectorFigures:
     total = CollectorFigures(collector=None)  # type: ignore[arg-type]
     for row in rows:
-        for name in (
-            "capacity",
-            "active_cases",
-            "attempts_today",
-            "attempts_week",
-            "rpc_today",
-            "rpc_week",
-            "attempts",
-            "rpc",
-            "promises",
-            "promised_amount",
-            "promises_kept",
-            "promises_broken",
-            "collected",
-            "target",
-            "blocks",
-            "flagged",
-        ):
+        for name in (*COUNTED, "capacity", "target"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     return total
