@@ -33,23 +33,33 @@ def loadtest_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] (?:succeeded|raised \w+) in ([0-9.]+)s")
+# Celery's own log lines: a success gives its run time, a failure only its error.
+TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([0-9.]+)s")
+TASK_FAILED = re.compile(r"Task ([\w.]+)\[[^\]]+\] raised unexpected:")
 
 
 def _background(worker_log: str) -> str:
-    """The Celery tasks that ran during the test: how many of each and their time in all."""
+    """The Celery tasks that ran during the test: how many of each, their time in all, and
+    how many failed."""
     path = Path(worker_log) if worker_log else None
     if path is None or not path.exists():
         return "Background tasks: the worker's log was not kept."
+    text = path.read_text(encoding="utf-8", errors="replace")
     runs: dict[str, list[float]] = {}
-    for match in TASK_DONE.finditer(path.read_text(encoding="utf-8", errors="replace")):
+    for match in TASK_DONE.finditer(text):
         runs.setdefault(match.group(1), []).append(float(match.group(2)))
+    failed: dict[str, int] = {}
+    for match in TASK_FAILED.finditer(text):
+        failed[match.group(1)] = failed.get(match.group(1), 0) + 1
+        runs.setdefault(match.group(1), [])
     if not runs:
         return "Background tasks: none finished during the test."
-    parts = [
-        f"`{name.rsplit('.', 1)[-1]}` x{len(times)} ({sum(times):.1f} s)"
-        for name, times in sorted(runs.items(), key=lambda kv: -sum(kv[1]))
-    ]
+    parts = []
+    for name, times in sorted(runs.items(), key=lambda kv: (-sum(kv[1]), kv[0])):
+        part = f"`{name.rsplit('.', 1)[-1]}` x{len(times)} ({sum(times):.1f} s)"
+        if failed.get(name):
+            part += f", {failed[name]} failed"
+        parts.append(part)
     return "Background tasks run by the worker during the test (count, time in all): " + (
         ", ".join(parts) + "."
     )
