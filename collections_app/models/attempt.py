@@ -5,6 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from compliance.engine.context import DEBTOR
+from compliance.engine.lookback import THIRD_PARTY_COMMUNICATED
+
 from .case import Case
 from .debt import Debt
 from .debtor import ContactPoint, Debtor
@@ -117,6 +120,18 @@ class ContactAttempt(models.Model):
             models.Index(fields=["actor", "occurred_at"], name="attempt_actor_time"),
             models.Index(fields=["case", "occurred_at"], name="attempt_case_time"),
             models.Index(fields=["occurred_at"], name="attempt_time"),
+            # The facts older than the counting window that a rule still reads
+            # (`compliance.engine.lookback.keeps_older`): the gate finds them without
+            # scanning a debtor's whole history.
+            models.Index(
+                fields=["debtor", "occurred_at"],
+                name="attempt_debtor_lookback",
+                condition=models.Q(direction="inbound", channel__in=("email", "sms"))
+                | (
+                    models.Q(outcome__in=sorted(THIRD_PARTY_COMMUNICATED))
+                    & ~models.Q(person__in=("", DEBTOR))
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -160,6 +160,54 @@ def test_third_party_reached_once_is_not_contacted_again(gate):
         assert "THIRD_PARTY_RESTRICTED" in codes(check(client, neighbour, NOW))
 
 
+def test_old_facts_outside_the_counting_window_still_decide(gate):
+    """1006.10(c): a third party communicated with months ago stays so; 1006.6(d)(5): a text
+    from the consumer's number counts for 60 days; 1006.22(f)(3): an employer address the
+    consumer once emailed from may be used."""
+    case, cp, _debts, client = gate
+    neighbour = ContactPointFactory(
+        debtor=case.debtor,
+        kind="mobile",
+        value="+15185550199",
+        owner="third_party",
+        relationship="neighbour",
+    )
+    work_email = ContactPointFactory(
+        debtor=case.debtor, kind="email", value="pat@employer.example", is_employer_provided=True
+    )
+    with time_machine.travel(NOW, tick=False):
+        import_calls(client, neighbour, [(NOW - timedelta(days=90), "conversation")])
+        live = client.post(ATTEMPTS, {"contact_point": neighbour.pk, "channel": "call"})
+        assert live.status_code == 409
+        assert "THIRD_PARTY_RESTRICTED" in codes(live.json())
+
+        import_calls(
+            client,
+            cp,
+            [(NOW - timedelta(days=70), "delivered")],
+            direction="inbound",
+            channel="sms",
+        )
+        assert "NO_CHANNEL_CONSENT" in codes(check(client, cp, NOW, channel="sms"))
+        import_calls(
+            client,
+            cp,
+            [(NOW - timedelta(days=50), "delivered")],
+            direction="inbound",
+            channel="sms",
+        )
+        assert check(client, cp, NOW, channel="sms")["allowed"] is True
+
+        import_calls(
+            client,
+            work_email,
+            [(NOW - timedelta(days=400), "delivered")],
+            direction="inbound",
+            channel="email",
+        )
+        assert check(client, work_email, NOW, channel="email")["allowed"] is True
+
+
 def test_new_york_city_caps_attempts_across_channels(team, collector):
     _case, cp, _ = debtor_with_case(team=team, assigned_to=collector, city="New York")
     client = api_as(collector)

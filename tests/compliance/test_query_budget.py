@@ -13,7 +13,7 @@ from tests.factories import ConsentFactory, RestrictionFactory
 
 pytestmark = pytest.mark.django_db
 
-# Savepoint, debtor lock, 5 snapshot reads (PostgreSQL; 9 on SQLite, where the budget is
+# Savepoint, debtor lock, 5 snapshot reads (PostgreSQL; 10 on SQLite, where the budget is
 # looser), decision insert, case lookup, attempt insert and its history row, debts link and
 # history's m2m read (3), release. The house policy is cached.
 RESERVE_BUDGET = 16 if connection.vendor == "postgresql" else 20

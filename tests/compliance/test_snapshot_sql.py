@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from collections_app.api.intake import contact_point_zones
 from collections_app.models import ContactPoint, Debtor
 from compliance.engine import decision_to_dict, evaluate, zones_for_phone
+from compliance.engine.context import third_party_person
+from compliance.engine.lookback import ledger_reduce
 from compliance.selectors import (
     NO_CONTACT_POINT,
     EligibilityResult,
@@ -103,12 +105,37 @@ def _debtors(team) -> list[Debtor]:  # type: ignore[no-untyped-def]
         (3, wrong, "wrong_number"),
         (5, mobile, "conversation"),
         (6, attorney, "conversation"),
-        (40, mobile, "no_answer"),  # outside the ledger window
+        # Before the counting window: the last three calls to a phone are read (CBA2026),
+        # not the fourth, nor an old conversation with the debtor.
+        (40, mobile, "no_answer"),
+        (41, mobile, "no_answer"),
+        (42, mobile, "busy"),
+        (43, mobile, "no_answer"),
+        (60, mobile, "conversation"),
     ):
-        attempt = _call(case, cp, AT - timedelta(days=days, hours=1), outcome)
+        person = third_party_person(cp.pk) if cp.owner != "debtor" else "debtor"
+        attempt = _call(case, cp, AT - timedelta(days=days, hours=1), outcome, person=person)
         attempt.debts.set([open_a])
         if outcome == "conversation":
             attempt.debts_discussed.set([open_a, open_b])
+    # Older facts a rule reads however old (lookback.keeps_older), and some it does not.
+    email = ContactPointFactory(debtor=ny, kind="email", value="old@example.com")
+    for days, cp, channel, direction, outcome, person in (
+        (300, attorney, "call", "outbound", "conversation", third_party_person(attorney.pk)),
+        (200, email, "email", "inbound", "delivered", "debtor"),
+        (50, mobile, "sms", "inbound", "delivered", "debtor"),
+        (100, mobile, "sms", "inbound", "delivered", "debtor"),  # older than 60 days before
+        (50, mobile, "sms", "outbound", "delivered", "debtor"),
+    ):
+        _call(
+            case,
+            cp,
+            AT - timedelta(days=days),
+            outcome,
+            channel=channel,
+            direction=direction,
+            person=person,
+        )
     _call(case, mobile, AT - timedelta(hours=30), "conversation", direction="inbound")
     _call(case, mobile, AT + timedelta(hours=2), "no_answer")  # after the instant judged
     _call(case, mobile, AT - timedelta(hours=4), "", status="initiated")
@@ -251,8 +278,15 @@ def test_sql_snapshot_equals_the_orm_snapshot(team, monkeypatch, jit_off_from): 
         for debtor_id, snap in fast.items():
             assert _snapshot_fields(snap) == _snapshot_fields(slow[debtor_id])
             assert snap.contact_points, "every debtor here has a contact point"
+        # Both read what the engine's reference selection keeps of the whole ledger.
+        whole = snapshots_load_orm(debtors=debtors, since=datetime(2000, 1, 1, tzinfo=UTC))
+        for debtor_id, snap in fast.items():
+            everything = [
+                e for e in whole[debtor_id].ledger if until is None or e.occurred_at <= until
+            ]
+            assert snap.ledger == list(ledger_reduce(everything, since, snap.contact_points))
     ny = fast[debtors[0].pk]
-    assert len(ny.ledger) == 8 and len(ny.restrictions) == 3 and len(ny.consents) == 4
+    assert len(ny.ledger) == 14 and len(ny.restrictions) == 3 and len(ny.consents) == 4
 
 
 @pytest.mark.postgres  # the stored zones are read by the PostgreSQL statement

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef
+from django.db.models import F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 
 from collections_app.models import ContactAttempt, ContactPoint, Debt, Debtor
 from compliance.engine import DebtInfo, LedgerEntry, RestrictionInfo
+from compliance.engine.context import CALL_CHANNELS, DEBTOR, PHONE_KINDS
+from compliance.engine.lookback import (
+    INBOUND_TEXT_DAYS,
+    LAST_CALLS_PER_PHONE,
+    THIRD_PARTY_COMMUNICATED,
+)
 from compliance.models import Consent, ContactRestriction
 
 from .snapshot import (
@@ -43,6 +50,44 @@ def _m2m_ids(through: type, owner_field: str, filters: dict[str, object]) -> dic
     return out
 
 
+def _ledger_q(ids: list[int], since: datetime, until: datetime | None) -> Q:
+    """The attempts of the snapshot (`lookback.ledger_reduce`): every one from `since` (to
+    `until`), the older facts a rule still reads, and the last calls to each of the debtor's
+    phones before `since`."""
+    window = Q(occurred_at__gte=since)
+    if until is not None:
+        window &= Q(occurred_at__lte=until)
+    older = Q(occurred_at__lt=since) & (
+        Q(direction="inbound", channel="email")
+        | Q(
+            direction="inbound",
+            channel="sms",
+            occurred_at__gte=since - timedelta(days=INBOUND_TEXT_DAYS),
+        )
+        | (Q(outcome__in=THIRD_PARTY_COMMUNICATED) & ~Q(person__in=("", DEBTOR)))
+    )
+    last_calls = list(
+        ContactAttempt.objects.filter(
+            contact_point__debtor_id__in=ids,
+            contact_point__owner=DEBTOR,
+            contact_point__kind__in=PHONE_KINDS,
+            occurred_at__lt=since,
+            direction="outbound",
+            channel__in=CALL_CHANNELS,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("contact_point_id"),
+                order_by=[F("occurred_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=LAST_CALLS_PER_PHONE)
+        .values_list("pk", flat=True)
+    )
+    return Q(debtor_id__in=ids) & (window | older | Q(pk__in=last_calls))
+
+
 def snapshots_load_orm(
     *, debtors: Sequence[Debtor], since: datetime, until: datetime | None = None
 ) -> dict[int, DebtorSnapshot]:
@@ -64,10 +109,9 @@ def snapshots_load_orm(
             id=debt_id, creditor=creditor, product=product, status=debt_status_for_engine(status)
         )
 
-    attempt_filter: dict[str, object] = {"debtor_id__in": ids, "occurred_at__gte": since}
-    if until is not None:
-        attempt_filter["occurred_at__lte"] = until
-    attempts = ContactAttempt.objects.filter(**attempt_filter).order_by("occurred_at", "id")
+    attempts = ContactAttempt.objects.filter(_ledger_q(ids, since, until)).order_by(
+        "occurred_at", "id"
+    )
     restrictions = ContactRestriction.objects.filter(debtor_id__in=ids).order_by(
         "effective_at", "id"
     )
@@ -84,7 +128,7 @@ def snapshots_load_orm(
         consents = consents.annotate(debt_ids=_debt_array(Consent.debts.through, "consent"))
         attempt_debts = discussed = restriction_debts = consent_debts = None
     else:
-        through_filter = {f"contactattempt__{k}": v for k, v in attempt_filter.items()}
+        through_filter = {"contactattempt__in": attempts.values("pk")}
         attempt_debts = _m2m_ids(ContactAttempt.debts.through, "contactattempt", through_filter)
         discussed = _m2m_ids(
             ContactAttempt.debts_discussed.through, "contactattempt", through_filter

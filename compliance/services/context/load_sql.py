@@ -5,14 +5,19 @@ themselves, on the gate's path and for a batch of a thousand cases alike)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from collections_app.models import ContactAttempt, ContactPoint, Debt, Debtor
 from compliance.engine import ContactPointInfo, DebtInfo, LedgerEntry, RestrictionInfo
-from compliance.engine.context import PHONE_KINDS
+from compliance.engine.context import CALL_CHANNELS, DEBTOR, PHONE_KINDS
+from compliance.engine.lookback import (
+    INBOUND_TEXT_DAYS,
+    LAST_CALLS_PER_PHONE,
+    THIRD_PARTY_COMMUNICATED,
+)
 from compliance.models import Consent, ContactRestriction
 from config.dbjit import jit_off_by_settings
 
@@ -50,6 +55,22 @@ def _stored_phone_zones_sql(alias: str) -> str:
         END"""  # noqa: S608 (constants only)
 
 
+def _quoted(values: Iterable[str]) -> str:
+    """Constants of the engine as an SQL list (no value of a row is ever put into text)."""
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def _older_facts_sql(alias: str) -> str:
+    """`lookback.keeps_older` in SQL: the facts from before the counting window that a rule
+    still reads (the partial index `attempt_debtor_lookback` holds exactly these rows, bar the
+    age of a text)."""
+    return f"""(({alias}.direction = 'inbound' AND {alias}.channel = 'email')
+        OR ({alias}.direction = 'inbound' AND {alias}.channel = 'sms'
+            AND {alias}.occurred_at >= %(texts_since)s)
+        OR ({alias}.outcome IN ({_quoted(THIRD_PARTY_COMMUNICATED)})
+            AND NOT ({alias}.person IN ('', '{DEBTOR}'))))"""
+
+
 def _snapshot_sql(*, until: bool) -> str:
     """The five reads of a snapshot as one statement: one round trip instead of five, which
     is most of the gate's wall time on a busy database. Each branch is tagged; the columns
@@ -66,6 +87,7 @@ def _snapshot_sql(*, until: bool) -> str:
     restriction_debts = _through_sql(ContactRestriction.debts.through, "contactrestriction", "r.id")
     consent_debts = _through_sql(Consent.debts.through, "consent", "c.id")
     no_time, no_text, no_ids = "NULL::timestamptz", "NULL::text", "NULL::bigint[]"
+    calls, phones = _quoted(CALL_CHANNELS), _quoted(PHONE_KINDS)
     until_sql = " AND a.occurred_at <= %(until)s" if until else ""
     return f"""
         SELECT 0 AS tag, {no_time} AS sort_at, p.id::bigint, p.debtor_id::bigint,
@@ -83,6 +105,24 @@ def _snapshot_sql(*, until: bool) -> str:
           {attempt_debts}, {discussed}, NULL
         FROM "{a}" a
         WHERE a.debtor_id = ANY(%(ids)s::bigint[]) AND a.occurred_at >= %(since)s{until_sql}
+        UNION ALL
+        SELECT 2, a.occurred_at, a.id, a.debtor_id, a.contact_point_id, a.channel,
+          a.direction, a.outcome, a.person, a.source, NULL, NULL, NULL, NULL, NULL,
+          {attempt_debts}, {discussed}, NULL
+        FROM "{a}" a
+        WHERE a.debtor_id = ANY(%(ids)s::bigint[]) AND a.occurred_at < %(since)s
+          AND {_older_facts_sql("a")}
+        UNION ALL
+        SELECT 2, a.occurred_at, a.id, a.debtor_id, a.contact_point_id, a.channel,
+          a.direction, a.outcome, a.person, a.source, NULL, NULL, NULL, NULL, NULL,
+          {attempt_debts}, {discussed}, NULL
+        FROM "{p}" lp CROSS JOIN LATERAL (
+          SELECT * FROM "{a}" x
+          WHERE x.contact_point_id = lp.id AND x.occurred_at < %(since)s
+            AND x.direction = 'outbound' AND x.channel IN ({calls})
+          ORDER BY x.occurred_at DESC, x.id DESC LIMIT {LAST_CALLS_PER_PHONE}) a
+        WHERE lp.debtor_id = ANY(%(ids)s::bigint[]) AND lp.owner = '{DEBTOR}'
+          AND lp.kind IN ({phones})
         UNION ALL
         SELECT 3, r.effective_at, r.id, r.debtor_id, r.contact_point_id, r.kind, r.channel,
           r.weekly_windows::text, NULL, NULL, NULL, NULL, NULL, r.ends_at, NULL,
@@ -120,6 +160,7 @@ def snapshots_load_sql(
         "ids": "{" + ",".join(str(int(i)) for i in ids) + "}",
         "since": since,
         "until": until,
+        "texts_since": since - timedelta(days=INBOUND_TEXT_DAYS),
     }
     sql = _snapshot_sql(until=until is not None)
     # The database the ORM would read these rows from (the replica inside `replica_reads()`).
@@ -139,6 +180,7 @@ def snapshots_load_sql(
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
                 cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+    attempts_seen: set[int] = set()
     for (
         tag,
         at,
@@ -161,6 +203,9 @@ def snapshots_load_sql(
     ) in rows:
         snap = snaps[debtor_id]
         if tag == ATTEMPT:
+            if row_id in attempts_seen:
+                continue  # an older fact that is also one of the last calls to a phone
+            attempts_seen.add(row_id)
             snap.ledger.append(
                 LedgerEntry(
                     id=row_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from collections_app.models import ContactPoint, Debtor
 from collections_app.models.debt import OPEN_DEBT_STATUSES
@@ -22,6 +22,7 @@ from compliance.engine import (
     resolve_zones,
 )
 from compliance.engine.context import CLOSED_DEBT_STATUSES, PHONE_KINDS
+from compliance.engine.lookback import COUNTING_DAYS
 
 # The contact point kinds that can carry each channel, best first.
 CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
@@ -32,8 +33,9 @@ CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
     "visit": ("postal",),
     "wechat": ("wechat",),
 }
-# Massachusetts counts 30 days; a few more cover local-day boundaries in any zone.
-LEDGER_DAYS = 35
+# The counting window read whole; older facts a rule still reads come too
+# (`compliance.engine.lookback`).
+LEDGER_DAYS = COUNTING_DAYS
 # The debtor fields the rules read (callers may load only these: `.only(*DEBTOR_FIELDS)`).
 DEBTOR_FIELDS = ("id", "country", "region", "city", "timezone", "deceased")
 
@@ -166,14 +168,12 @@ def context_build(
     purpose: str = "collection",
     ledger: Sequence[LedgerEntry] | None = None,
 ) -> OutreachContext:
-    """The engine's context for one outreach; `ledger` overrides the snapshot's (imports)."""
+    """The engine's context for one outreach; `ledger` overrides the snapshot's (imports).
+
+    The ledger is the snapshot's up to `at`: the counting window and the older facts the
+    loader read because a rule reads them (`lookback.ledger_reduce`)."""
     cp = snap.contact_points[contact_point_id]
-    window_start = at - timedelta(days=LEDGER_DAYS)
-    entries = tuple(
-        e
-        for e in (snap.ledger if ledger is None else ledger)
-        if window_start <= e.occurred_at <= at
-    )
+    entries = tuple(e for e in (snap.ledger if ledger is None else ledger) if e.occurred_at <= at)
     return OutreachContext(
         at=at,
         channel=channel,
