@@ -78,6 +78,19 @@ def is_allowed_at(
     return True
 
 
+def _allowed_moving_blocker_first(
+    ctx: OutreachContext, facts: Facts, rules: list[Any], at: datetime
+) -> bool:
+    """``is_allowed_at`` over ``rules``, moving the rule that blocks to the front of the list."""
+    moved = _moved(ctx, at)
+    for i, rule in enumerate(rules):
+        for _ in rule(moved, facts):
+            if i:
+                rules.insert(0, rules.pop(i))
+            return False
+    return True
+
+
 _CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(OutreachContext))
 
 
@@ -139,6 +152,10 @@ def search_next_allowed(
     """
     times = _candidate_times(ctx, packs)
     fixed = _fixed_instants(ctx)
+    # An instant is allowed when no rule blocks it, whatever the order the rules are asked
+    # in; the rule that blocked the last candidate is asked first at the next, since a block
+    # usually outlasts several candidates.
+    rules = [rule for pack in packs for rule in pack.RULES]
     lo = ctx.at
     end = ctx.at + horizon
     while lo < end:
@@ -154,7 +171,7 @@ def search_next_allowed(
                         found.add(t.astimezone(UTC))
                 day += timedelta(days=1)
         for t in sorted(found):
-            if is_allowed_at(ctx, facts, packs, t):
+            if _allowed_moving_blocker_first(ctx, facts, rules, t):
                 return t.astimezone(UTC)
         lo = hi
     return None

@@ -258,6 +258,8 @@ def matching_restrictions(
     ctx: OutreachContext, kind: str, at: datetime, *, debt_scoped: bool = True
 ) -> list[RestrictionInfo]:
     """Active restrictions of ``kind`` whose scope covers this outreach."""
+    if not ctx.restrictions:
+        return []
     targets = ctx.outreach_debt_ids or ctx.all_open_debt_ids
     out = []
     for r in ctx.restrictions:
