@@ -177,16 +177,10 @@ def _promise_broken_apply(reminder: Reminder) -> None:
         promise.refresh_from_db(fields=["status"])
         if promise.status != PromiseStatus.PENDING:
             return
-        try:
-            from collections_app.services.promises import promise_mark_broken
-        except ImportError:
-            promise_mark_broken = None
-        if promise_mark_broken is not None:
-            promise_mark_broken(promise_id=promise.pk)
-        else:
-            promise.status = PromiseStatus.BROKEN
-            promise.resolved_at = timezone.now()
-            promise.save(update_fields=["status", "resolved_at"])
+        # Imported here: the promises service schedules reminders through this app.
+        from collections_app.services.promises import promise_mark_broken
+
+        promise_mark_broken(promise_id=promise.pk)
         case.refresh_from_db()
         case.next_action_at = timezone.now()
         case.priority = case.priority + BROKEN_PROMISE_PRIORITY_BUMP
