@@ -29,16 +29,22 @@ def applicable_packs(ctx: OutreachContext) -> tuple[ModuleType, ...]:
 
 
 def evaluate(
-    ctx: OutreachContext, *, horizon: timedelta = SEARCH_HORIZON, explain: bool = True
+    ctx: OutreachContext,
+    *,
+    horizon: timedelta = SEARCH_HORIZON,
+    explain: bool = True,
+    facts: Facts | None = None,
 ) -> Decision:
     """Judge one outreach at ``ctx.at``.
 
     ``explain=False`` leaves ``Decision.inputs`` empty (the counts and local times a stored
     decision keeps for audit and replay); the answer itself is the same. For reads that store
-    nothing, such as batch eligibility."""
+    nothing, such as batch eligibility. ``facts``: ``Facts.build(ctx)`` when the caller
+    already has it."""
     if ctx.at.tzinfo is None:
         raise ValueError("OutreachContext.at must be timezone-aware")
-    facts = Facts.build(ctx)
+    if facts is None:
+        facts = Facts.build(ctx)
     packs = applicable_packs(ctx)
     reasons: list[Reason] = []
     warnings: list[Reason] = []
