@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,7 +21,7 @@ from collections_app.api.views import ServiceErrorsMixin
 from collections_app.models import Case
 from collections_app.serializers import DecisionSerializer, decision_body
 from compliance.models import CaseFilter, Consent, ContactRestriction
-from compliance.selectors import case_filter_page, eligibility_for_cases
+from compliance.selectors import case_filter_page
 from compliance.serializers import (
     MAX_ELIGIBILITY_CASES,
     CaseFilterSerializer,
@@ -30,6 +31,7 @@ from compliance.serializers import (
     EligibilityResponseSerializer,
     RestrictionSerializer,
 )
+from compliance.services.eligibility import eligibility_answers
 from compliance.services.outreach import outreach_reserve
 from compliance.services.restrictions import consent_record, restriction_record
 
@@ -178,9 +180,9 @@ class EligibilityView(APIView):
                 size=MAX_ELIGIBILITY_CASES,
             )
         at = data.get("at") or timezone.now()
-        results = (
-            eligibility_for_cases(case_ids=wanted, channel=data["channel"], at=at) if wanted else {}
-        )
+        channel = data["channel"]
+        answers, _stats = eligibility_answers(case_ids=wanted, channels=[channel], at=at)
+        results = {case_id: by_channel[channel] for case_id, by_channel in answers.items()}
         body = EligibilityResponseSerializer(
             {
                 "channel": data["channel"],
@@ -192,6 +194,7 @@ class EligibilityView(APIView):
                         "codes": results[case_id].codes,
                         "next_allowed_at": results[case_id].next_allowed_at,
                         "contact_point": results[case_id].contact_point_id,
+                        "valid_until": _later(results[case_id].valid_until, at),
                     }
                     for case_id in wanted
                 ],
@@ -199,6 +202,10 @@ class EligibilityView(APIView):
             }
         )
         return Response(body.data, status=status.HTTP_200_OK)
+
+
+def _later(t: datetime | None, at: datetime) -> datetime | None:
+    return t if t is not None and t > at else None
 
 
 class CaseFilterViewSet(viewsets.ModelViewSet):

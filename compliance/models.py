@@ -241,3 +241,49 @@ class CaseFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DebtorFactsVersion(models.Model):
+    """A counter per debtor that database triggers raise whenever anything the rules read
+    about the debtor changes: the debtor, a contact point, a debt, a case's debts, a contact
+    attempt (and the debts it concerned), a restriction, a consent
+    (`compliance/db_triggers.py`). A stored eligibility answer holds only while the counter is
+    where it was when the facts were read. No row means 0."""
+
+    debtor_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"debtor {self.debtor_id} v{self.version}"
+
+
+class EligibilityAnswer(models.Model):
+    """A batch eligibility answer kept for as long as it holds: computed at `computed_at`, it
+    is the answer at any instant before `valid_until` (`compliance.engine.stability`) while
+    the debtor's facts (`facts_version`), the house policy and the rules are those it was
+    computed with. Kept fresh by `compliance.tasks.eligibility_refresh`; a dialer's campaign
+    list reads it instead of re-running the rules for every case. The gate never reads it."""
+
+    case = models.ForeignKey(
+        "collections_app.Case", on_delete=models.CASCADE, related_name="eligibility_answers"
+    )
+    channel = models.CharField(max_length=24)
+    debtor_id = models.BigIntegerField()
+    facts_version = models.BigIntegerField()
+    house_key = models.CharField(max_length=64)
+    engine_key = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    allowed = models.BooleanField()
+    codes = models.JSONField(default=list)
+    next_allowed_at = models.DateTimeField(null=True, blank=True)
+    contact_point_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "channel"], name="eligibility_case_channel"),
+        ]
+        indexes = [models.Index(fields=["valid_until"], name="eligibility_valid_until")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} {self.channel} until {self.valid_until:%Y-%m-%d %H:%M}"

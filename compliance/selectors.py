@@ -15,6 +15,8 @@ from collections_app.models.debt import OPEN_DEBT_STATUSES
 from compliance.engine import ContactPointInfo, evaluate
 from compliance.engine import HouseSettings as EngineHouseSettings
 from compliance.engine.evaluate import SEARCH_HORIZON
+from compliance.engine.facts import Facts
+from compliance.engine.stability import MAX_STABLE, stable_until
 from compliance.services.context import (
     CHANNEL_KINDS,
     DEBTOR_FIELDS,
@@ -31,10 +33,15 @@ MAX_CANDIDATES = 3
 
 @dataclass(frozen=True)
 class EligibilityResult:
+    """``valid_until`` (asked for with ``with_validity``): the answer is the same at every
+    instant before it, the facts being unchanged (``compliance.engine.stability``); equal to
+    the instant asked about when that cannot be said (a search that ran out of horizon)."""
+
     allowed: bool
     codes: list[str] = field(default_factory=list)
     next_allowed_at: datetime | None = None
     contact_point_id: int | None = None
+    valid_until: datetime | None = field(default=None, compare=False)
 
 
 NO_CONTACT_POINT = "NO_CONTACT_POINT"
@@ -64,7 +71,11 @@ def eligibility_for_cases(
 
 
 def eligibility_by_channel(
-    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime
+    *,
+    case_ids: Sequence[int],
+    channels: Sequence[str],
+    at: datetime,
+    with_validity: bool = False,
 ) -> dict[int, dict[str, EligibilityResult]]:
     """For each case and each of `channels`: may the debtor be contacted at `at`, and if not,
     when next?
@@ -74,6 +85,10 @@ def eligibility_by_channel(
     the best contact points of each channel (the first that passes wins; otherwise the one
     that frees up soonest). A channel without a usable contact point answers
     `NO_CONTACT_POINT`. Nothing is written.
+
+    `with_validity` also says how long each answer holds (`EligibilityResult.valid_until`):
+    the ledger is then read a day past `at` as well, since an entry already recorded for a
+    later instant ends the answer when it comes due.
     """
     ids = list(dict.fromkeys(case_ids))
     if not ids:
@@ -85,7 +100,8 @@ def eligibility_by_channel(
     ):
         case_debts[case_id].add(debt_id)
     debtors = list(Debtor.objects.filter(pk__in={d for _c, d in cases}).only(*DEBTOR_FIELDS))
-    snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=at)
+    until = at + MAX_STABLE if with_validity else at
+    snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=until)
     house = house_policy_cached()
 
     results: dict[int, dict[str, EligibilityResult]] = {}
@@ -94,8 +110,12 @@ def eligibility_by_channel(
         debt_ids = frozenset(d for d in case_debts[case_id] if d in snap.open_debt_ids)
         if not debt_ids:
             debt_ids = snap.open_debt_ids
+        limit = None
+        if with_validity:
+            limit = min((e.occurred_at for e in snap.ledger if e.occurred_at > at), default=None)
         results[case_id] = {
-            channel: _best_for_channel(snap, channel, debt_ids, at, house) for channel in channels
+            channel: _best_for_channel(snap, channel, debt_ids, at, house, limit, with_validity)
+            for channel in channels
         }
     return results
 
@@ -106,8 +126,15 @@ def _best_for_channel(
     debt_ids: frozenset[int],
     at: datetime,
     house: EngineHouseSettings,
+    limit: datetime | None = None,
+    with_validity: bool = False,
 ) -> EligibilityResult:
+    """The first contact point that passes, else the one that frees up soonest. With
+    `with_validity`, the answer holds until the first instant where any evaluated contact
+    point's answer may change (each is blocked at least until its own next allowed instant,
+    and the later ones only searched up to the best one's)."""
     best: EligibilityResult | None = None
+    valid_until = at + MAX_STABLE if limit is None else min(limit, at + MAX_STABLE)
     for cp in contact_points_for_channel(snap, channel):
         # A later contact point replaces the best so far only if it frees up strictly
         # earlier, so its search need not look past the best's instant: the answer is the
@@ -123,21 +150,43 @@ def _best_for_channel(
             at=at,
             house=house,
         )
-        decision = evaluate(ctx, horizon=horizon, explain=False)  # nothing stored to explain
+        facts = Facts.build(ctx)
+        decision = evaluate(ctx, horizon=horizon, explain=False, facts=facts)  # nothing stored
         result = EligibilityResult(
             allowed=decision.allowed,
             codes=sorted({r.code for r in decision.reasons}),
             next_allowed_at=decision.next_allowed_at,
             contact_point_id=cp.id,
         )
+        if with_validity:
+            valid_until = stable_until(ctx, facts, limit=valid_until)
+            if decision.next_allowed_at is not None:
+                valid_until = min(valid_until, decision.next_allowed_at)
+            elif (
+                not decision.allowed
+                and horizon == SEARCH_HORIZON
+                and not any(r.permanent for r in decision.reasons)
+            ):
+                valid_until = at  # the search ran out of horizon: a later one may not
         if result.allowed:
-            return result
+            return _valid(result, valid_until) if with_validity else result
         if best is None or (
             result.next_allowed_at is not None
             and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
         ):
             best = result
-    return best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+    best = best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
+    return _valid(best, valid_until) if with_validity else best
+
+
+def _valid(result: EligibilityResult, valid_until: datetime) -> EligibilityResult:
+    return EligibilityResult(
+        allowed=result.allowed,
+        codes=result.codes,
+        next_allowed_at=result.next_allowed_at,
+        contact_point_id=result.contact_point_id,
+        valid_until=valid_until,
+    )
 
 
 def case_filter_cases(*, user: User, params: dict[str, object]) -> QuerySet[Case]:

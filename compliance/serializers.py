@@ -212,6 +212,11 @@ class EligibilityRowSerializer(serializers.Serializer):
     codes = serializers.ListField(child=serializers.CharField())
     next_allowed_at = serializers.DateTimeField(allow_null=True)
     contact_point = serializers.IntegerField(allow_null=True)
+    valid_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The answer stays the same until this instant unless the debtor's facts "
+        "change (null: ask again for a later instant).",
+    )
 
 
 class EligibilityResponseSerializer(serializers.Serializer):

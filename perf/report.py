@@ -29,9 +29,11 @@ def _num(value: float | None, unit: str = "") -> str:
 WHY = {
     "decision": "round trips (debtor lock, one snapshot statement, decision insert) and the rules",
     "api_decision": "the in-process decision plus DRF and the middleware",
-    "eligibility": "the rules run in Python for every case and channel (about 0.3 ms of CPU "
-    "per case) on a snapshot that reads every ledger row (about 0.1 ms); the floor counts in "
-    "SQL and runs no rule, so only the rules in a set-based form would come near it",
+    "eligibility_computed": "the rules run in Python for every case and channel (about 0.3 ms "
+    "of CPU per case) on a snapshot that reads every ledger row (about 0.1 ms); the floor "
+    "counts in SQL and runs no rule",
+    "eligibility": "answers that are not stored, or went stale, run the rules in Python (see "
+    "the next line); stored ones are one indexed read per batch",
     "queue": "the ordering query over the collector's open cases and the gate on the page",
     "case": "one query per relation of the case file and Django form rendering",
     "dashboard": "a cold dashboard computes the portfolio figures live over every case",

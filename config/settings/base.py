@@ -272,6 +272,7 @@ BACKGROUND_TASKS = (
     "audit.tasks.chain_seal",
     "audit.tasks.retention_purge",
     "exchange.tasks.import_files_purge",
+    "compliance.tasks.eligibility_refresh",
 )
 CELERY_TASK_ROUTES = (
     {name: {"queue": CELERY_BACKGROUND_QUEUE} for name in BACKGROUND_TASKS}
@@ -286,6 +287,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "exchange-files-purge": {"task": "exchange.tasks.import_files_purge", "schedule": 86400.0},
     "exchange-import-requeue": {"task": "exchange.tasks.import_requeue", "schedule": 300.0},
     "reminders-dispatch": {"task": "messaging.tasks.reminders_dispatch_due", "schedule": 60.0},
+    "eligibility-refresh": {"task": "compliance.tasks.eligibility_refresh", "schedule": 60.0},
     "scores-recompute": {
         "task": "manager.tasks.scores_recompute",
         "schedule": crontab(hour=2, minute=0),

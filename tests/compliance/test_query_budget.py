@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.selectors import eligibility_for_cases
+from compliance.services.eligibility import eligibility_answers
 from compliance.services.house import house_policy_cache_clear
 from compliance.services.outreach import outreach_reserve
 from tests.compliance.gate_helpers import debtor_with_case, history, local
@@ -78,7 +79,24 @@ def test_eligibility_for_fifty_cases_uses_a_fixed_number_of_queries(team, collec
     eligibility_for_cases(case_ids=[cases[0].pk], channel="call", at=at)  # warm the cache
     few = _eligibility_queries([c.pk for c in cases[:5]], at)
     fifty = _eligibility_queries([c.pk for c in cases], at)
-    assert few == fifty <= (8 if connection.vendor == "postgresql" else 12)
+    # SQLite: the link tables and the ledger's older facts are queries of their own.
+    assert few == fifty <= (8 if connection.vendor == "postgresql" else 13)
     results = eligibility_for_cases(case_ids=[c.pk for c in cases], channel="call", at=at)
     assert results[cases[0].pk].codes == ["CALL_FREQUENCY_LIMIT"]
     assert all(results[c.pk].allowed for c in cases[1:])
+
+
+def test_stored_eligibility_answers_are_one_query_for_any_number_of_cases(team, collector):
+    house_policy_cache_clear()
+    cases = [debtor_with_case(team=team, assigned_to=collector)[0] for _ in range(30)]
+    ids = [c.pk for c in cases]
+    at = local(2020, 4, 7, 15)
+    with time_machine.travel(at, tick=False):
+        first, stats = eligibility_answers(case_ids=ids, channels=["call"], at=at)
+        assert (stats.read, stats.computed, stats.stored) == (0, 30, 30)
+        for n in (3, 30):
+            with CaptureQueriesContext(connection) as ctx:
+                again, stats = eligibility_answers(case_ids=ids[:n], channels=["call"], at=at)
+            assert (stats.read, stats.computed) == (n, 0)
+            assert len(ctx.captured_queries) == 1
+            assert again == {c: first[c] for c in ids[:n]}

@@ -56,6 +56,7 @@ def test_bench_measures_every_quick_figure_and_writes_its_block(small_portfolio,
         "decision_p99",
         "api_decision_p50",
         "eligibility",
+        "eligibility_computed",
         "queue_p95",
         "case_p95",
         "dashboard_p95",
@@ -70,6 +71,9 @@ def test_bench_measures_every_quick_figure_and_writes_its_block(small_portfolio,
         assert by_key[key]["queries"] > 0
         assert by_key[key]["floor"] > 0
     assert by_key["dashboard_cold_p50"]["ours"] > 0
+    # Batch eligibility: computed and stored first, then read back as stored.
+    assert "6 answers stored" in by_key["eligibility_computed"]["note"]
+    assert "6 answers read as stored" in by_key["eligibility"]["note"]
     assert "6 rows" in by_key["export_rate"]["note"]
     assert by_key["decision_p50"]["ours"] > 0 and by_key["decision_p50"]["floor"] > 0
     text = report.read_text(encoding="utf-8")

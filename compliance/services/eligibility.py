@@ -1,0 +1,257 @@
+"""Batch eligibility answers, kept for as long as they hold.
+
+A dialer asks the same campaign list many times a day, and the answer for a case changes only
+when its debtor's facts change or when the clock crosses an instant where a rule may judge
+differently (`compliance.engine.stability`). So each answer is stored with
+
+- the interval it holds for (`computed_at`, `valid_until`),
+- the debtor's facts version at the moment the facts were read (raised by database triggers
+  on every write to a table the rules read, `compliance.db_triggers`),
+- the house policy and the rules it was computed with (`house_key`, `engine_key`),
+
+and a later request at an instant inside the interval, with the same version, policy and
+rules, reads it instead of running the rules again. Anything else is computed now (and
+stored); the refresher (`eligibility_refresh`, run by Celery beat) recomputes the stored
+answers that are stale or about to lapse, so a campaign list mostly reads.
+
+An answer read from here is the answer the rules give at that instant: exactly what
+`compliance.selectors.eligibility_by_channel` computes, which tests check. The live gate
+(`outreach.outreach_reserve`) never reads stored answers; it always runs the rules on the
+debtor's locked row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import holidays
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from collections_app.models import Case
+from collections_app.models.case import OPEN_CASE_STATUSES
+from compliance.engine.context import HouseSettings as EngineHouseSettings
+from compliance.engine.evaluate import ENGINE_VERSION
+from compliance.models import DebtorFactsVersion, EligibilityAnswer
+from compliance.selectors import EligibilityResult, eligibility_by_channel
+from compliance.services.house import house_policy_cached
+
+# Answers are stored only for requests about (about) now: a plan for next week would
+# otherwise replace the answers a campaign is reading today.
+STORE_NEAR_NOW = timedelta(minutes=5)
+# The refresher recomputes answers that lapse within this lead, so a reader finds them fresh.
+REFRESH_LEAD = timedelta(minutes=10)
+
+_ENGINE_SOURCES = ("engine", "services/context", "selectors.py")
+
+
+@lru_cache(maxsize=1)
+def engine_key() -> str:
+    """A fingerprint of the rules: the engine's and the snapshot's source, the holiday
+    calendars' version and `ENGINE_VERSION`. Any change to how an answer is computed (a pack
+    edited without a version bump included) makes every stored answer stale."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(f"{ENGINE_VERSION}|{holidays.__version__}".encode())
+    for name in _ENGINE_SOURCES:
+        path = root / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            digest.update(str(f.relative_to(root)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def house_key(policy: EngineHouseSettings) -> str:
+    return hashlib.sha256(repr(policy).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class AnswerStats:
+    read: int = 0
+    computed: int = 0
+    stored: int = 0
+
+
+def _current_version() -> Coalesce:
+    return Coalesce(
+        Subquery(
+            DebtorFactsVersion.objects.filter(debtor_id=OuterRef("debtor_id")).values("version")[:1]
+        ),
+        Value(0),
+    )
+
+
+def answers_stored(
+    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime, keys: tuple[str, str]
+) -> dict[int, dict[str, EligibilityResult]]:
+    """The stored answers that hold at `at`: inside their interval, same facts version, same
+    house policy and rules."""
+    rows = (
+        EligibilityAnswer.objects.filter(
+            case_id__in=case_ids,
+            channel__in=channels,
+            computed_at__lte=at,
+            valid_until__gt=at,
+            house_key=keys[0],
+            engine_key=keys[1],
+        )
+        .alias(current=_current_version())
+        .filter(facts_version=F("current"))
+        .values_list(
+            "case_id",
+            "channel",
+            "allowed",
+            "codes",
+            "next_allowed_at",
+            "contact_point_id",
+            "valid_until",
+        )
+    )
+    out: dict[int, dict[str, EligibilityResult]] = defaultdict(dict)
+    for case_id, channel, allowed, codes, next_at, cp_id, valid_until in rows:
+        out[case_id][channel] = EligibilityResult(
+            allowed=allowed,
+            codes=codes,
+            next_allowed_at=next_at,
+            contact_point_id=cp_id,
+            valid_until=valid_until,
+        )
+    return out
+
+
+def answers_compute(
+    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime, store: bool
+) -> tuple[dict[int, dict[str, EligibilityResult]], int]:
+    """Run the rules for `case_ids` now; store what holds past `at` when `store`. The facts
+    versions are read before the facts, so a write that lands in between makes the stored
+    answer stale rather than wrong. Returns the answers and how many were stored."""
+    versions = dict(
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(version=_current_version())
+        .values_list("pk", "version")
+    )
+    debtors = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "debtor_id"))
+    policy = house_policy_cached()
+    computed = eligibility_by_channel(
+        case_ids=case_ids, channels=channels, at=at, with_validity=True
+    )
+    if not store:
+        return computed, 0
+    keys = (house_key(policy), engine_key())
+    rows = [
+        EligibilityAnswer(
+            case_id=case_id,
+            channel=channel,
+            debtor_id=debtors[case_id],
+            facts_version=versions[case_id],
+            house_key=keys[0],
+            engine_key=keys[1],
+            computed_at=at,
+            valid_until=r.valid_until,
+            allowed=r.allowed,
+            codes=r.codes,
+            next_allowed_at=r.next_allowed_at,
+            contact_point_id=r.contact_point_id,
+        )
+        for case_id, answers in computed.items()
+        for channel, r in answers.items()
+        if r.valid_until is not None and r.valid_until > at and case_id in versions
+    ]
+    EligibilityAnswer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["case", "channel"],
+        update_fields=[
+            "debtor_id",
+            "facts_version",
+            "house_key",
+            "engine_key",
+            "computed_at",
+            "valid_until",
+            "allowed",
+            "codes",
+            "next_allowed_at",
+            "contact_point_id",
+        ],
+    )
+    # An answer that cannot be kept (a search that ran out of horizon) replaces none.
+    lapsed = Q()
+    for case_id, answers in computed.items():
+        for channel, r in answers.items():
+            if r.valid_until is None or r.valid_until <= at:
+                lapsed |= Q(case_id=case_id, channel=channel)
+    if lapsed:
+        EligibilityAnswer.objects.filter(lapsed).delete()
+    return computed, len(rows)
+
+
+def eligibility_answers(
+    *,
+    case_ids: Sequence[int],
+    channels: Sequence[str],
+    at: datetime,
+    now: datetime | None = None,
+) -> tuple[dict[int, dict[str, EligibilityResult]], AnswerStats]:
+    """For each case and channel: may the debtor be contacted at `at`, and if not, when next
+    (`compliance.selectors.eligibility_by_channel`), reading the stored answers that hold and
+    computing (and, for a request about now, storing) the rest."""
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        return {}, AnswerStats()
+    now = now or timezone.now()
+    keys = (house_key(house_policy_cached()), engine_key())
+    results = answers_stored(case_ids=ids, channels=channels, at=at, keys=keys)
+    read = sum(len(v) for v in results.values())
+    missing = [c for c in ids if len(results.get(c, ())) < len(channels)]
+    computed_n = stored = 0
+    if missing:
+        computed, stored = answers_compute(
+            case_ids=missing,
+            channels=channels,
+            at=at,
+            store=abs(at - now) <= STORE_NEAR_NOW,
+        )
+        for case_id, answers in computed.items():
+            results.setdefault(case_id, {}).update(answers)
+            computed_n += len(answers)
+    return dict(results), AnswerStats(read=read, computed=computed_n, stored=stored)
+
+
+def eligibility_refresh(
+    *, now: datetime | None = None, limit: int = 50_000, batch: int = 1_000
+) -> AnswerStats:
+    """Recompute the stored answers that are stale (the facts, the house policy or the rules
+    changed) or lapse within `REFRESH_LEAD`, soonest first, at most `limit` of them; forget the
+    answers of cases that are no longer worked."""
+    now = now or timezone.now()
+    EligibilityAnswer.objects.exclude(case__status__in=OPEN_CASE_STATUSES).delete()
+    keys = (house_key(house_policy_cached()), engine_key())
+    due = (
+        EligibilityAnswer.objects.alias(current=_current_version())
+        .filter(
+            Q(valid_until__lte=now + REFRESH_LEAD)
+            | ~Q(facts_version=F("current"))
+            | ~Q(house_key=keys[0])
+            | ~Q(engine_key=keys[1])
+        )
+        .order_by("valid_until")
+        .values_list("case_id", "channel")[:limit]
+    )
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for case_id, channel in due:
+        by_channel[channel].append(case_id)
+    computed = stored = 0
+    for channel, ids in sorted(by_channel.items()):
+        for i in range(0, len(ids), batch):
+            chunk = ids[i : i + batch]
+            answers, n = answers_compute(case_ids=chunk, channels=[channel], at=now, store=True)
+            computed += len(answers)
+            stored += n
+    return AnswerStats(read=0, computed=computed, stored=stored)
