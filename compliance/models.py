@@ -258,11 +258,14 @@ class DebtorFactsVersion(models.Model):
 
 
 class EligibilityAnswer(models.Model):
-    """A batch eligibility answer kept for as long as it holds: computed at `computed_at`, it
+    """A batch eligibility answer kept for as long as it holds: computed for `computed_at`, it
     is the answer at any instant before `valid_until` (`compliance.engine.stability`) while
     the debtor's facts (`facts_version`), the house policy and the rules are those it was
-    computed with. Kept fresh by `compliance.tasks.eligibility_refresh`; a dialer's campaign
-    list reads it instead of re-running the rules for every case. The gate never reads it."""
+    computed with. The `then_*` fields hold the answer from `valid_until` to `then_until`,
+    computed ahead by the refresher (`compliance.tasks.eligibility_refresh`) from the same
+    facts, so a campaign that starts when the calling window opens finds its answers ready.
+    A dialer's campaign list reads these instead of re-running the rules for every case. The
+    gate never reads them."""
 
     case = models.ForeignKey(
         "collections_app.Case", on_delete=models.CASCADE, related_name="eligibility_answers"
@@ -278,6 +281,11 @@ class EligibilityAnswer(models.Model):
     codes = models.JSONField(default=list)
     next_allowed_at = models.DateTimeField(null=True, blank=True)
     contact_point_id = models.BigIntegerField(null=True, blank=True)
+    then_until = models.DateTimeField(null=True, blank=True)
+    then_allowed = models.BooleanField(null=True, blank=True)
+    then_codes = models.JSONField(null=True, blank=True)
+    then_next_allowed_at = models.DateTimeField(null=True, blank=True)
+    then_contact_point_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -27,8 +27,10 @@ from compliance.engine.packs import ALL_PACKS, us_federal
 
 # An answer is never kept longer than this (it also bounds the daylight-saving scan).
 MAX_STABLE = timedelta(days=1)
-# Instants in the facts after which a rule reads them differently (1006.6(d)(5)).
-FACT_AGES = (timedelta(days=us_federal.SETTINGS.sms_consent_days),)
+# Ages of a fact after which a rule reads it differently (1006.6(d)(5): a text or a text
+# consent "within the last 60 days" still counts at 60 days exactly, and no longer a
+# microsecond later, the finest step of a datetime).
+FACT_AGES = (timedelta(days=us_federal.SETTINGS.sms_consent_days, microseconds=1),)
 
 
 def wall_clock_boundaries(

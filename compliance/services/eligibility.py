@@ -11,8 +11,10 @@ differently (`compliance.engine.stability`). So each answer is stored with
 
 and a later request at an instant inside the interval, with the same version, policy and
 rules, reads it instead of running the rules again. Anything else is computed now (and
-stored); the refresher (`eligibility_refresh`, run by Celery beat) recomputes the stored
-answers that are stale or about to lapse, so a campaign list mostly reads.
+stored). The refresher (`eligibility_refresh`, run by Celery beat every minute) recomputes
+the stored answers that went stale, and computes ahead, from the same facts, the answer that
+follows each one about to lapse (`then_*`): when a calling window opens, the campaign's
+answers for it are already there.
 
 An answer read from here is the answer the rules give at that instant: exactly what
 `compliance.selectors.eligibility_by_channel` computes, which tests check. The live gate
@@ -31,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import holidays
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -48,6 +51,14 @@ from compliance.services.house import house_policy_cached
 STORE_NEAR_NOW = timedelta(minutes=5)
 # The refresher recomputes answers that lapse within this lead, so a reader finds them fresh.
 REFRESH_LEAD = timedelta(minutes=10)
+
+THEN_FIELDS = (
+    "then_until",
+    "then_allowed",
+    "then_codes",
+    "then_next_allowed_at",
+    "then_contact_point_id",
+)
 
 _ENGINE_SOURCES = ("engine", "services/context", "selectors.py")
 
@@ -77,6 +88,7 @@ class AnswerStats:
     read: int = 0
     computed: int = 0
     stored: int = 0
+    moved: int = 0  # answers computed ahead that became the answer
 
 
 def _current_version() -> Coalesce:
@@ -91,14 +103,14 @@ def _current_version() -> Coalesce:
 def answers_stored(
     *, case_ids: Sequence[int], channels: Sequence[str], at: datetime, keys: tuple[str, str]
 ) -> dict[int, dict[str, EligibilityResult]]:
-    """The stored answers that hold at `at`: inside their interval, same facts version, same
-    house policy and rules."""
+    """The stored answers that hold at `at`: inside their interval (or the one computed ahead
+    after it), same facts version, same house policy and rules."""
     rows = (
         EligibilityAnswer.objects.filter(
+            Q(valid_until__gt=at) | Q(then_until__gt=at),
             case_id__in=case_ids,
             channel__in=channels,
             computed_at__lte=at,
-            valid_until__gt=at,
             house_key=keys[0],
             engine_key=keys[1],
         )
@@ -107,22 +119,37 @@ def answers_stored(
         .values_list(
             "case_id",
             "channel",
+            "valid_until",
             "allowed",
             "codes",
             "next_allowed_at",
             "contact_point_id",
-            "valid_until",
+            "then_until",
+            "then_allowed",
+            "then_codes",
+            "then_next_allowed_at",
+            "then_contact_point_id",
         )
     )
     out: dict[int, dict[str, EligibilityResult]] = defaultdict(dict)
-    for case_id, channel, allowed, codes, next_at, cp_id, valid_until in rows:
-        out[case_id][channel] = EligibilityResult(
-            allowed=allowed,
-            codes=codes,
-            next_allowed_at=next_at,
-            contact_point_id=cp_id,
-            valid_until=valid_until,
-        )
+    for case_id, channel, until, *now_, then_until, t_allowed, t_codes, t_next, t_cp in rows:
+        if at < until:
+            allowed, codes, next_at, cp_id = now_
+            out[case_id][channel] = EligibilityResult(
+                allowed=allowed,
+                codes=codes,
+                next_allowed_at=next_at,
+                contact_point_id=cp_id,
+                valid_until=until,
+            )
+        else:
+            out[case_id][channel] = EligibilityResult(
+                allowed=t_allowed,
+                codes=t_codes,
+                next_allowed_at=t_next,
+                contact_point_id=t_cp,
+                valid_until=then_until,
+            )
     return out
 
 
@@ -159,6 +186,11 @@ def answers_compute(
             codes=r.codes,
             next_allowed_at=r.next_allowed_at,
             contact_point_id=r.contact_point_id,
+            then_until=None,
+            then_allowed=None,
+            then_codes=None,
+            then_next_allowed_at=None,
+            then_contact_point_id=None,
         )
         for case_id, answers in computed.items()
         for channel, r in answers.items()
@@ -179,6 +211,7 @@ def answers_compute(
             "codes",
             "next_allowed_at",
             "contact_point_id",
+            *THEN_FIELDS,
         ],
     )
     # An answer that cannot be kept (a search that ran out of horizon) replaces none.
@@ -227,20 +260,35 @@ def eligibility_answers(
 def eligibility_refresh(
     *, now: datetime | None = None, limit: int = 50_000, batch: int = 1_000
 ) -> AnswerStats:
-    """Recompute the stored answers that are stale (the facts, the house policy or the rules
-    changed) or lapse within `REFRESH_LEAD`, soonest first, at most `limit` of them; forget the
-    answers of cases that are no longer worked."""
+    """One round of upkeep of the stored answers, at most `limit` computations:
+
+    1. forget the answers of cases that are no longer worked;
+    2. move on the answers whose interval ended into the one computed ahead;
+    3. recompute, for now, those that went stale (the facts, the house policy or the rules
+       changed) or ended with nothing computed ahead;
+    4. compute ahead the answer after each one that ends within `REFRESH_LEAD`, soonest first.
+    """
     now = now or timezone.now()
     EligibilityAnswer.objects.exclude(case__status__in=OPEN_CASE_STATUSES).delete()
     keys = (house_key(house_policy_cached()), engine_key())
+    fresh = Q(facts_version=F("current"), house_key=keys[0], engine_key=keys[1])
+    current = EligibilityAnswer.objects.alias(current=_current_version())
+
+    # 2. The answer computed ahead becomes the answer (every right-hand side is the row's
+    # value before the update, on PostgreSQL and SQLite alike).
+    moved = EligibilityAnswer.objects.filter(valid_until__lte=now, then_until__gt=now).update(
+        computed_at=F("valid_until"),
+        valid_until=F("then_until"),
+        allowed=F("then_allowed"),
+        codes=F("then_codes"),
+        next_allowed_at=F("then_next_allowed_at"),
+        contact_point_id=F("then_contact_point_id"),
+        **dict.fromkeys(THEN_FIELDS),
+    )
+
+    # 3. Stale, or over with nothing after: the answer now.
     due = (
-        EligibilityAnswer.objects.alias(current=_current_version())
-        .filter(
-            Q(valid_until__lte=now + REFRESH_LEAD)
-            | ~Q(facts_version=F("current"))
-            | ~Q(house_key=keys[0])
-            | ~Q(engine_key=keys[1])
-        )
+        current.filter(~fresh | Q(valid_until__lte=now))
         .order_by("valid_until")
         .values_list("case_id", "channel")[:limit]
     )
@@ -250,8 +298,64 @@ def eligibility_refresh(
     computed = stored = 0
     for channel, ids in sorted(by_channel.items()):
         for i in range(0, len(ids), batch):
-            chunk = ids[i : i + batch]
-            answers, n = answers_compute(case_ids=chunk, channels=[channel], at=now, store=True)
+            answers, n = answers_compute(
+                case_ids=ids[i : i + batch], channels=[channel], at=now, store=True
+            )
             computed += len(answers)
             stored += n
-    return AnswerStats(read=0, computed=computed, stored=stored)
+
+    # 4. Ahead: the answer from the end of each interval that ends soon, from the same facts.
+    ahead = (
+        current.filter(
+            fresh, then_until__isnull=True, valid_until__gt=now, valid_until__lte=now + REFRESH_LEAD
+        )
+        .order_by("valid_until")
+        .values_list("pk", "case_id", "channel", "valid_until", "facts_version")[
+            : max(0, limit - computed)
+        ]
+    )
+    groups: dict[tuple[str, datetime], list[tuple[int, int, int]]] = defaultdict(list)
+    for pk, case_id, channel, until, version in ahead:
+        groups[(channel, until)].append((pk, case_id, version))
+    for (channel, until), rows in sorted(groups.items(), key=lambda g: g[0][1]):
+        for i in range(0, len(rows), batch):
+            chunk = rows[i : i + batch]
+            stored_n, computed_n = _compute_ahead(chunk, channel, until)
+            computed += computed_n
+            stored += stored_n
+    return AnswerStats(read=0, computed=computed, stored=stored, moved=moved)
+
+
+def _compute_ahead(rows: list[tuple[int, int, int]], channel: str, at: datetime) -> tuple[int, int]:
+    """Compute the answers at `at` (the end of the rows' interval) and store them as the rows'
+    `then_*`, only where the facts version is still the one the row was computed with: read
+    before the facts, as in `answers_compute`, so both answers come from the same facts.
+    Returns how many were stored and how many computed."""
+    case_ids = [case_id for _pk, case_id, _v in rows]
+    versions = dict(
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(version=_current_version())
+        .values_list("pk", "version")
+    )
+    wanted = [(pk, c, v) for pk, c, v in rows if versions.get(c) == v]
+    if not wanted:
+        return 0, 0
+    computed = eligibility_by_channel(
+        case_ids=[c for _pk, c, _v in wanted], channels=[channel], at=at, with_validity=True
+    )
+    stored = 0
+    with transaction.atomic():
+        for pk, case_id, version in wanted:
+            r = computed[case_id][channel]
+            if r.valid_until is None or r.valid_until <= at:
+                continue  # nothing that can be kept: the row lapses and is recomputed then
+            stored += EligibilityAnswer.objects.filter(
+                pk=pk, valid_until=at, facts_version=version, then_until__isnull=True
+            ).update(
+                then_until=r.valid_until,
+                then_allowed=r.allowed,
+                then_codes=r.codes,
+                then_next_allowed_at=r.next_allowed_at,
+                then_contact_point_id=r.contact_point_id,
+            )
+    return stored, len(wanted)

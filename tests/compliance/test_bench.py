@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from compliance.models import ComplianceDecision
+from compliance.models import ComplianceDecision, EligibilityAnswer
 from tests.compliance.gate_helpers import debtor_with_case
 
 pytestmark = pytest.mark.django_db
@@ -20,4 +20,7 @@ def test_bench_compliance_reports_latency_and_throughput_and_writes_nothing(
     out = capsys.readouterr().out
     assert "gate decisions: n=3" in out and "p99=" in out
     assert "eligibility: cases=3" in out and "cases/s" in out
+    assert "eligibility, first ask: cases=3 read_stored=0" in out
+    assert "eligibility, asked again: cases=3 read_stored=3" in out
     assert not ComplianceDecision.objects.exists()
+    assert not EligibilityAnswer.objects.exists()

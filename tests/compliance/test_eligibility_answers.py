@@ -91,6 +91,26 @@ def test_stored_answers_are_the_rules_answer_at_every_later_instant(team, collec
     assert reads > 0  # some answers were read, not recomputed
 
 
+@pytest.mark.slow
+def test_with_the_refresher_running_answers_are_read_and_always_right(team, collector):
+    """A day of a campaign list asked every 7 minutes, the refresher running before each ask:
+    after the first ask nearly everything is read, and every answer is the rules' answer."""
+    ids = _portfolio(team, collector)
+    _answers(ids, AT)
+    read = computed = 0
+    for step in range(1, 25 * 60 // 7):
+        at = AT + timedelta(minutes=7 * step)
+        with time_machine.travel(at, tick=False):
+            eligibility_refresh(now=at)
+        got, stats = _answers(ids, at)
+        live = eligibility_by_channel(case_ids=ids, channels=CHANNELS, at=at)
+        for c in ids:
+            assert got[c] == live[c], f"{at} {c}\n{got[c]}\n{live[c]}"
+        read += stats.read
+        computed += stats.computed
+    assert computed == 0 and read > 0
+
+
 def _read_again(case_id: int, at=AT) -> bool:
     """Whether the call answer for `case_id` is read from storage at `at`."""
     _got, stats = _answers([case_id], at, ["call"])
@@ -214,33 +234,67 @@ def test_an_answer_past_the_search_horizon_is_not_stored(team, collector):
     assert stats.stored == 0
 
 
-def test_the_refresher_recomputes_what_lapses_or_went_stale(team, collector):
+def test_the_refresher_recomputes_what_went_stale_and_computes_ahead(team, collector):
     soon, _cp, _ = debtor_with_case(team=team, assigned_to=collector)
     stale, _cp2, _ = debtor_with_case(team=team, assigned_to=collector)
     fresh, _cp3, _ = debtor_with_case(team=team, assigned_to=collector)
     closed, _cp4, _ = debtor_with_case(team=team, assigned_to=collector)
-    evening = local(2020, 4, 7, 20, 55)  # five minutes before the window closes
+    lapsed, _cp5, _ = debtor_with_case(team=team, assigned_to=collector)
+    evening = local(2020, 4, 7, 20, 55)  # five minutes before the calling window closes
     _answers([soon.pk], evening, ["call"])
-    _answers([stale.pk, fresh.pk, closed.pk], evening - timedelta(hours=4), ["call"])
+    _answers([stale.pk, fresh.pk, closed.pk, lapsed.pk], evening - timedelta(hours=4), ["call"])
     EligibilityAnswer.objects.filter(case=fresh).update(valid_until=evening + timedelta(hours=3))
+    EligibilityAnswer.objects.filter(case=lapsed).update(valid_until=evening - timedelta(hours=1))
     RestrictionFactory(debtor=stale.debtor, kind="attorney_represented", effective_at=AT)
     type(closed).objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
-    before = dict(EligibilityAnswer.objects.values_list("case_id", "computed_at"))
+    before = {a.case_id: a for a in EligibilityAnswer.objects.all()}
     with time_machine.travel(evening, tick=False):
         stats = eligibility_refresh(now=evening)
-    after = dict(EligibilityAnswer.objects.values_list("case_id", "computed_at"))
-    assert stats.computed == 2
-    assert after[soon.pk] == after[stale.pk] == evening
-    assert after[fresh.pk] == before[fresh.pk]
+    after = {a.case_id: a for a in EligibilityAnswer.objects.all()}
     assert closed.pk not in after
-    assert EligibilityAnswer.objects.get(case=stale).codes == ["ATTORNEY_REPRESENTED"]
-    # The refreshed answers are read, and they are the rules' answers.
-    got, read = _answers([soon.pk, stale.pk], evening + timedelta(minutes=1), ["call"])
-    assert read.read == 2
-    live = eligibility_by_channel(
-        case_ids=[soon.pk, stale.pk], channels=["call"], at=evening + timedelta(minutes=1)
-    )
-    assert got == live
+    # Stale and lapsed: the answer now.
+    assert after[stale.pk].computed_at == after[lapsed.pk].computed_at == evening
+    assert after[stale.pk].codes == ["ATTORNEY_REPRESENTED"]
+    # Ends at 21:00: the answer from 21:00 computed ahead, the one until then kept.
+    assert after[soon.pk].computed_at == before[soon.pk].computed_at
+    assert after[soon.pk].valid_until == local(2020, 4, 7, 21)
+    assert after[soon.pk].then_until is not None and after[soon.pk].then_allowed is False
+    assert after[soon.pk].then_codes == ["OUTSIDE_CONTACT_HOURS"]
+    # Far from its end: untouched.
+    assert after[fresh.pk].computed_at == before[fresh.pk].computed_at
+    assert after[fresh.pk].then_until is None
+    # Two now; then three ahead, since the two recomputed also end at 21:00.
+    assert (stats.computed, stats.stored) == (5, 5)
+
+    # After 21:00 every answer is read, none computed, and each is the rules' answer.
+    late = local(2020, 4, 7, 21, 1)
+    ids = [soon.pk, stale.pk, lapsed.pk]
+    got, read = _answers(ids, late, ["call"])
+    assert (read.read, read.computed) == (3, 0)
+    assert got == eligibility_by_channel(case_ids=ids, channels=["call"], at=late)
+    assert got[soon.pk]["call"].valid_until == after[soon.pk].then_until
+
+    # The next round moves the answer computed ahead into place.
+    with time_machine.travel(late, tick=False):
+        again = eligibility_refresh(now=late)
+    assert again.moved == 3
+    row = EligibilityAnswer.objects.get(case=soon)
+    assert row.computed_at == local(2020, 4, 7, 21) and row.then_until is None
+    assert row.codes == ["OUTSIDE_CONTACT_HOURS"]
+
+
+def test_an_answer_computed_ahead_is_dropped_when_the_facts_change(team, collector):
+    case, _cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    evening = local(2020, 4, 7, 20, 55)
+    _answers([case.pk], evening, ["call"])
+    with time_machine.travel(evening, tick=False):
+        eligibility_refresh(now=evening)
+    assert EligibilityAnswer.objects.get(case=case).then_until is not None
+    RestrictionFactory(debtor=case.debtor, kind="cease_communication", effective_at=evening)
+    late = local(2020, 4, 7, 21, 1)
+    got, stats = _answers([case.pk], late, ["call"])
+    assert stats.read == 0
+    assert got[case.pk]["call"].codes == ["CEASE_COMMUNICATION", "OUTSIDE_CONTACT_HOURS"]
 
 
 def test_the_beat_task_refreshes(team, collector):

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from collections_app.models import Case, ContactPoint
+from compliance.models import EligibilityAnswer
 from compliance.selectors import eligibility_for_cases
+from compliance.services.eligibility import eligibility_answers
 from compliance.services.outreach import outreach_reserve
 from perf.sections import sample_ids
 
@@ -76,6 +78,7 @@ class Command(BaseCommand):
             self.stdout.write("gate decisions: no debtor phone in this database")
 
         case_ids = sample_ids(Case, opts["cases"], rng)
+        EligibilityAnswer.objects.filter(case_id__in=case_ids).delete()  # a first ask
         if not case_ids:
             self.stdout.write("eligibility: no case in this database")
             return
@@ -92,3 +95,19 @@ class Command(BaseCommand):
             f"eligibility: cases={len(case_ids)} batch={batch} contactable={contactable} "
             f"time={elapsed:.2f}s throughput={len(case_ids) / elapsed:.0f} cases/s"
         )
+        # A campaign list asked twice: the first ask stores each answer, the second reads
+        # the ones that still hold (compliance.services.eligibility).
+        for label in ("first ask", "asked again"):
+            started = time.perf_counter()
+            read = 0
+            for i in range(0, len(case_ids), batch):
+                _answers, stats = eligibility_answers(
+                    case_ids=case_ids[i : i + batch], channels=[opts["channel"]], at=now, now=now
+                )
+                read += stats.read
+            elapsed = time.perf_counter() - started
+            self.stdout.write(
+                f"eligibility, {label}: cases={len(case_ids)} read_stored={read} "
+                f"time={elapsed:.2f}s throughput={len(case_ids) / elapsed:.0f} cases/s"
+            )
+        EligibilityAnswer.objects.filter(case_id__in=case_ids).delete()  # nothing left behind

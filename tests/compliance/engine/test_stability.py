@@ -253,17 +253,24 @@ def test_the_answer_holds_until_stable_until(
     if not allowed and nxt is None and not any(r.permanent for r in decision.reasons):
         event("not kept: the search ran out of horizon")
         return  # such an answer is never kept
-    until = stable_until(ctx, Facts.build(ctx))
-    assert when < until <= when + MAX_STABLE
-    if nxt is not None:
-        until = min(until, nxt)
     event(f"allowed={allowed} codes={','.join(codes)}")
-    last = until - timedelta(microseconds=1)
-    instants = [min(when + (until - when) * f, last) for f in fractions]
-    instants.append(last)
-    for t in instants:
-        later = dataclasses.replace(ctx, at=t)
-        assert answer(later)[:3] == (allowed, codes, nxt), (t, until)
+    # The answer here, then the one computed ahead from where it ends (as the refresher
+    # does): each holds over its whole interval.
+    for _round in range(2):
+        until = stable_until(ctx, Facts.build(ctx))
+        assert ctx.at < until <= ctx.at + MAX_STABLE
+        if nxt is not None:
+            until = min(until, nxt)
+        last = until - timedelta(microseconds=1)
+        instants = [min(ctx.at + (until - ctx.at) * f, last) for f in fractions]
+        instants.append(last)
+        for t in instants:
+            later = dataclasses.replace(ctx, at=t)
+            assert answer(later)[:3] == (allowed, codes, nxt), (ctx.at, t, until)
+        ctx = dataclasses.replace(ctx, at=until)
+        allowed, codes, nxt, decision = answer(ctx)
+        if not allowed and nxt is None and not any(r.permanent for r in decision.reasons):
+            break
 
 
 def test_a_closing_window_ends_the_answer():
@@ -293,10 +300,10 @@ def test_a_consent_sixty_days_old_ends_the_answer():
         consents=(ConsentInfo(id=1, kind="sms", given_at=given, contact_point_id=MOBILE.id),),
     )
     until = stable_until(ctx, Facts.build(ctx))
-    assert until == given + timedelta(days=60)
-    assert evaluate(ctx).allowed
-    # "within the last 60 days": still allowed at the instant itself, blocked right after.
-    assert not evaluate(dataclasses.replace(ctx, at=until + timedelta(microseconds=1))).allowed
+    # "within the last 60 days": still allowed at 60 days exactly, blocked right after.
+    assert until == given + timedelta(days=60, microseconds=1)
+    assert evaluate(dataclasses.replace(ctx, at=until - timedelta(microseconds=1))).allowed
+    assert not evaluate(dataclasses.replace(ctx, at=until)).allowed
 
 
 def test_a_text_from_the_consumer_sixty_days_old_ends_the_answer():
@@ -312,6 +319,6 @@ def test_a_text_from_the_consumer_sixty_days_old_ends_the_answer():
     )
     ctx = context(when, channel="sms", ledger=(inbound,))
     until = stable_until(ctx, Facts.build(ctx))
-    assert until == texted + timedelta(days=60)
-    assert evaluate(ctx).allowed
-    assert not evaluate(dataclasses.replace(ctx, at=until + timedelta(microseconds=1))).allowed
+    assert until == texted + timedelta(days=60, microseconds=1)
+    assert evaluate(dataclasses.replace(ctx, at=until - timedelta(microseconds=1))).allowed
+    assert not evaluate(dataclasses.replace(ctx, at=until)).allowed
