@@ -76,6 +76,7 @@ def eligibility_by_channel(
     channels: Sequence[str],
     at: datetime,
     with_validity: bool = False,
+    house: EngineHouseSettings | None = None,
 ) -> dict[int, dict[str, EligibilityResult]]:
     """For each case and each of `channels`: may the debtor be contacted at `at`, and if not,
     when next?
@@ -88,7 +89,8 @@ def eligibility_by_channel(
 
     `with_validity` also says how long each answer holds (`EligibilityResult.valid_until`):
     the ledger is then read a day past `at` as well, since an entry already recorded for a
-    later instant ends the answer when it comes due.
+    later instant ends the answer when it comes due. `house`: the house policy to apply
+    (default: the current one, `house_policy_cached`).
     """
     ids = list(dict.fromkeys(case_ids))
     if not ids:
@@ -102,7 +104,7 @@ def eligibility_by_channel(
     debtors = list(Debtor.objects.filter(pk__in={d for _c, d in cases}).only(*DEBTOR_FIELDS))
     until = at + MAX_STABLE if with_validity else at
     snaps = snapshots_load(debtors=debtors, since=at - timedelta(days=LEDGER_DAYS), until=until)
-    house = house_policy_cached()
+    house = house or house_policy_cached()
 
     results: dict[int, dict[str, EligibilityResult]] = {}
     for case_id, debtor_id in cases:

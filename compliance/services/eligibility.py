@@ -159,15 +159,16 @@ def answers_compute(
     """Run the rules for `case_ids` now; store what holds past `at` when `store`. The facts
     versions are read before the facts, so a write that lands in between makes the stored
     answer stale rather than wrong. Returns the answers and how many were stored."""
-    versions = dict(
+    found = list(
         Case.objects.filter(pk__in=case_ids)
         .annotate(version=_current_version())
-        .values_list("pk", "version")
+        .values_list("pk", "debtor_id", "version")
     )
-    debtors = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "debtor_id"))
-    policy = house_policy_cached()
+    debtors = {pk: debtor_id for pk, debtor_id, _v in found}
+    versions = {pk: version for pk, _d, version in found}
+    policy = house_policy_cached()  # the one applied and the one the answers are stored under
     computed = eligibility_by_channel(
-        case_ids=case_ids, channels=channels, at=at, with_validity=True
+        case_ids=case_ids, channels=channels, at=at, with_validity=True, house=policy
     )
     if not store:
         return computed, 0
@@ -270,7 +271,8 @@ def eligibility_refresh(
     """
     now = now or timezone.now()
     EligibilityAnswer.objects.exclude(case__status__in=OPEN_CASE_STATUSES).delete()
-    keys = (house_key(house_policy_cached()), engine_key())
+    policy = house_policy_cached()
+    keys = (house_key(policy), engine_key())
     fresh = Q(facts_version=F("current"), house_key=keys[0], engine_key=keys[1])
     current = EligibilityAnswer.objects.alias(current=_current_version())
 
@@ -320,13 +322,15 @@ def eligibility_refresh(
     for (channel, until), rows in sorted(groups.items(), key=lambda g: g[0][1]):
         for i in range(0, len(rows), batch):
             chunk = rows[i : i + batch]
-            stored_n, computed_n = _compute_ahead(chunk, channel, until)
+            stored_n, computed_n = _compute_ahead(chunk, channel, until, policy)
             computed += computed_n
             stored += stored_n
     return AnswerStats(read=0, computed=computed, stored=stored, moved=moved)
 
 
-def _compute_ahead(rows: list[tuple[int, int, int]], channel: str, at: datetime) -> tuple[int, int]:
+def _compute_ahead(
+    rows: list[tuple[int, int, int]], channel: str, at: datetime, house: EngineHouseSettings
+) -> tuple[int, int]:
     """Compute the answers at `at` (the end of the rows' interval) and store them as the rows'
     `then_*`, only where the facts version is still the one the row was computed with: read
     before the facts, as in `answers_compute`, so both answers come from the same facts.
@@ -341,7 +345,11 @@ def _compute_ahead(rows: list[tuple[int, int, int]], channel: str, at: datetime)
     if not wanted:
         return 0, 0
     computed = eligibility_by_channel(
-        case_ids=[c for _pk, c, _v in wanted], channels=[channel], at=at, with_validity=True
+        case_ids=[c for _pk, c, _v in wanted],
+        channels=[channel],
+        at=at,
+        with_validity=True,
+        house=house,
     )
     stored = 0
     with transaction.atomic():
