@@ -384,8 +384,9 @@ def test_a_batch_snapshot_costs_the_same_queries_whatever_its_size(team):  # typ
         with CaptureQueriesContext(connection) as ctx:
             snapshots_load(debtors=some, since=since)
         counts.append(len(ctx.captured_queries))
-    # PostgreSQL: one statement; elsewhere the ORM read, one query per kind of row and link.
-    assert counts[0] == counts[1] <= (5 if connection.vendor == "postgresql" else 9)
+    # PostgreSQL: one statement; elsewhere the ORM read, one query per kind of row and link,
+    # and one for the last calls to each phone from before the counting window.
+    assert counts[0] == counts[1] <= (5 if connection.vendor == "postgresql" else 10)
 
 
 def _best_unbounded(snap, channel, debt_ids, at):  # type: ignore[no-untyped-def]
