@@ -265,7 +265,7 @@ class EligibilityAnswer(models.Model):
     computed ahead by the refresher (`compliance.tasks.eligibility_refresh`) from the same
     facts, so a campaign that starts when the calling window opens finds its answers ready.
     A dialer's campaign list reads these instead of re-running the rules for every case. The
-    gate never reads them."""
+    gate never reads them. Answers nobody asked for in `ELIGIBILITY_KEEP_DAYS` are dropped."""
 
     case = models.ForeignKey(
         "collections_app.Case", on_delete=models.CASCADE, related_name="eligibility_answers"
@@ -286,6 +286,8 @@ class EligibilityAnswer(models.Model):
     then_codes = models.JSONField(null=True, blank=True)
     then_next_allowed_at = models.DateTimeField(null=True, blank=True)
     then_contact_point_id = models.BigIntegerField(null=True, blank=True)
+    # When someone last asked for it (to the hour): answers nobody asks for are let go.
+    asked_at = models.DateTimeField()
 
     class Meta:
         constraints = [

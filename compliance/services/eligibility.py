@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import holidays
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -51,6 +52,8 @@ from compliance.services.house import house_policy_cached
 STORE_NEAR_NOW = timedelta(minutes=5)
 # The refresher recomputes answers that lapse within this lead, so a reader finds them fresh.
 REFRESH_LEAD = timedelta(minutes=10)
+# `asked_at` is written again at most this often (a read does not become a write each time).
+ASKED_STEP = timedelta(hours=1)
 
 THEN_FIELDS = (
     "then_until",
@@ -101,10 +104,16 @@ def _current_version() -> Coalesce:
 
 
 def answers_stored(
-    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime, keys: tuple[str, str]
+    *,
+    case_ids: Sequence[int],
+    channels: Sequence[str],
+    at: datetime,
+    keys: tuple[str, str],
+    now: datetime,
 ) -> dict[int, dict[str, EligibilityResult]]:
     """The stored answers that hold at `at`: inside their interval (or the one computed ahead
-    after it), same facts version, same house policy and rules."""
+    after it), same facts version, same house policy and rules. Notes that they were asked
+    for (`asked_at`, to the hour)."""
     rows = (
         EligibilityAnswer.objects.filter(
             Q(valid_until__gt=at) | Q(then_until__gt=at),
@@ -129,10 +138,16 @@ def answers_stored(
             "then_codes",
             "then_next_allowed_at",
             "then_contact_point_id",
+            "asked_at",
+            "pk",
         )
     )
     out: dict[int, dict[str, EligibilityResult]] = defaultdict(dict)
-    for case_id, channel, until, *now_, then_until, t_allowed, t_codes, t_next, t_cp in rows:
+    asked: list[int] = []
+    for row in rows:
+        case_id, channel, until, *now_, then_until, t_allowed, t_codes, t_next, t_cp = row[:-2]
+        if row[-2] < now - ASKED_STEP:
+            asked.append(row[-1])
         if at < until:
             allowed, codes, next_at, cp_id = now_
             out[case_id][channel] = EligibilityResult(
@@ -150,13 +165,21 @@ def answers_stored(
                 contact_point_id=t_cp,
                 valid_until=then_until,
             )
+    if asked:
+        EligibilityAnswer.objects.filter(pk__in=asked).update(asked_at=now)
     return out
 
 
 def answers_compute(
-    *, case_ids: Sequence[int], channels: Sequence[str], at: datetime, store: bool
+    *,
+    case_ids: Sequence[int],
+    channels: Sequence[str],
+    at: datetime,
+    store: bool,
+    asked: datetime | None = None,
 ) -> tuple[dict[int, dict[str, EligibilityResult]], int]:
-    """Run the rules for `case_ids` now; store what holds past `at` when `store`. The facts
+    """Run the rules for `case_ids` now; store what holds past `at` when `store` (`asked`: when
+    someone asked; None for the refresher, which keeps a stored row's `asked_at`). The facts
     versions are read before the facts, so a write that lands in between makes the stored
     answer stale rather than wrong. Returns the answers and how many were stored."""
     found = list(
@@ -192,6 +215,7 @@ def answers_compute(
             then_codes=None,
             then_next_allowed_at=None,
             then_contact_point_id=None,
+            asked_at=asked or at,
         )
         for case_id, answers in computed.items()
         for channel, r in answers.items()
@@ -213,6 +237,7 @@ def answers_compute(
             "next_allowed_at",
             "contact_point_id",
             *THEN_FIELDS,
+            *(["asked_at"] if asked is not None else []),
         ],
     )
     # An answer that cannot be kept (a search that ran out of horizon) replaces none.
@@ -241,7 +266,7 @@ def eligibility_answers(
         return {}, AnswerStats()
     now = now or timezone.now()
     keys = (house_key(house_policy_cached()), engine_key())
-    results = answers_stored(case_ids=ids, channels=channels, at=at, keys=keys)
+    results = answers_stored(case_ids=ids, channels=channels, at=at, keys=keys, now=now)
     read = sum(len(v) for v in results.values())
     missing = [c for c in ids if len(results.get(c, ())) < len(channels)]
     computed_n = stored = 0
@@ -251,6 +276,7 @@ def eligibility_answers(
             channels=channels,
             at=at,
             store=abs(at - now) <= STORE_NEAR_NOW,
+            asked=now,
         )
         for case_id, answers in computed.items():
             results.setdefault(case_id, {}).update(answers)
@@ -263,7 +289,8 @@ def eligibility_refresh(
 ) -> AnswerStats:
     """One round of upkeep of the stored answers, at most `limit` computations:
 
-    1. forget the answers of cases that are no longer worked;
+    1. forget the answers of cases that are no longer worked, and those nobody asked for in
+       `ELIGIBILITY_KEEP_DAYS` (a campaign that ended);
     2. move on the answers whose interval ended into the one computed ahead;
     3. recompute, for now, those that went stale (the facts, the house policy or the rules
        changed) or ended with nothing computed ahead;
@@ -271,6 +298,8 @@ def eligibility_refresh(
     """
     now = now or timezone.now()
     EligibilityAnswer.objects.exclude(case__status__in=OPEN_CASE_STATUSES).delete()
+    keep = timedelta(days=settings.ELIGIBILITY_KEEP_DAYS)
+    EligibilityAnswer.objects.filter(asked_at__lt=now - keep).delete()
     policy = house_policy_cached()
     keys = (house_key(policy), engine_key())
     fresh = Q(facts_version=F("current"), house_key=keys[0], engine_key=keys[1])

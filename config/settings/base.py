@@ -306,6 +306,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 300.0,
     },
 }
+# Stored batch eligibility answers that nobody asked for in this many days are dropped (and no
+# longer refreshed): a campaign that ended stops costing the refresher.
+ELIGIBILITY_KEEP_DAYS = env.int("ELIGIBILITY_KEEP_DAYS", default=7)
 # A manager dashboard reads its portfolio figures from a summary younger than this.
 DASHBOARD_SUMMARY_MAX_AGE = env.int("DASHBOARD_SUMMARY_MAX_AGE", default=900)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from collections_app.models import CaseStatus, ContactAttempt
 from compliance.models import DebtorFactsVersion, EligibilityAnswer, HouseSettings
@@ -321,3 +322,27 @@ def test_triggers_raise_one_version_per_debtor_per_statement(team, collector):
     if connection.vendor == "postgresql":
         ContactAttempt.objects.filter(debtor=case.debtor).update(outcome="no_answer")
         assert DebtorFactsVersion.objects.get(debtor_id=case.debtor_id).version == now + 1
+
+
+def test_answers_nobody_asks_for_are_let_go(team, collector, settings):
+    settings.ELIGIBILITY_KEEP_DAYS = 7
+    asked, _cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    forgotten, _cp2, _ = debtor_with_case(team=team, assigned_to=collector)
+    _answers([asked.pk, forgotten.pk], AT, ["call"])
+    assert set(EligibilityAnswer.objects.values_list("asked_at", flat=True)) == {AT}
+    # Read again within the hour: no write; later: asked_at moves, once per batch.
+    with CaptureQueriesContext(connection) as soon:
+        _answers([asked.pk], AT + timedelta(minutes=50), ["call"])
+    assert len(soon.captured_queries) == 1
+    day_later = AT + timedelta(days=1)
+    _answers([asked.pk], day_later, ["call"])
+    assert EligibilityAnswer.objects.get(case=asked).asked_at == day_later
+    # The refresher recomputes both without counting that as asking, then lets go of the
+    # one nobody asked for in seven days.
+    with time_machine.travel(AT + timedelta(days=6), tick=False):
+        eligibility_refresh(now=AT + timedelta(days=6))
+    assert EligibilityAnswer.objects.get(case=forgotten).asked_at == AT
+    eight_days = AT + timedelta(days=7, hours=1)
+    with time_machine.travel(eight_days, tick=False):
+        eligibility_refresh(now=eight_days)
+    assert list(EligibilityAnswer.objects.values_list("case_id", flat=True)) == [asked.pk]
