@@ -128,7 +128,7 @@ def _candidate_times(ctx: OutreachContext, packs: Iterable[ModuleType]) -> list[
     return sorted(times)
 
 
-def _fixed_instants(ctx: OutreachContext) -> list[datetime]:
+def fixed_instants(ctx: OutreachContext) -> list[datetime]:
     """Instants where a restriction ends or starts, a consent starts or ends, an entry lands."""
     out: list[datetime] = []
     for r in ctx.restrictions:
@@ -157,7 +157,7 @@ def search_next_allowed(
     and since every instant where a block can lift is a candidate, one second before it is not.
     """
     times = _candidate_times(ctx, packs)
-    fixed = _fixed_instants(ctx)
+    fixed = fixed_instants(ctx)
     # An instant is allowed when no rule blocks it, whatever the order the rules are asked
     # in; the rule that blocked the last candidate is asked first at the next, since a block
     # usually outlasts several candidates.

@@ -22,6 +22,7 @@ from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from compliance.engine.context import OutreachContext
+from compliance.engine.evaluate import fixed_instants
 from compliance.engine.facts import Facts
 from compliance.engine.packs import ALL_PACKS, us_federal
 
@@ -56,20 +57,11 @@ def wall_clock_boundaries(
 
 
 def fact_instants(ctx: OutreachContext) -> list[datetime]:
-    """Instants of the facts (and the ages of them that a rule reads) where a rule may change."""
-    out: list[datetime] = []
-    for r in ctx.restrictions:
-        out.append(r.effective_at)
-        if r.ends_at is not None:
-            out.append(r.ends_at)
-    for c in ctx.consents:
-        out.append(c.given_at)
-        out.extend(c.given_at + age for age in FACT_AGES)
-        if c.expires_at is not None:
-            out.append(c.expires_at)
-    for e in ctx.ledger:
-        out.append(e.occurred_at)
-        out.extend(e.occurred_at + age for age in FACT_AGES)
+    """Instants of the facts (`evaluate.fixed_instants`: restriction and consent starts and
+    ends, ledger entries) and the ages of them that a rule reads, where a rule may change."""
+    out = fixed_instants(ctx)
+    out.extend(c.given_at + age for c in ctx.consents for age in FACT_AGES)
+    out.extend(e.occurred_at + age for e in ctx.ledger for age in FACT_AGES)
     return out
 
 

@@ -148,23 +148,16 @@ def answers_stored(
         case_id, channel, until, *now_, then_until, t_allowed, t_codes, t_next, t_cp = row[:-2]
         if row[-2] < now - ASKED_STEP:
             asked.append(row[-1])
-        if at < until:
-            allowed, codes, next_at, cp_id = now_
-            out[case_id][channel] = EligibilityResult(
-                allowed=allowed,
-                codes=codes,
-                next_allowed_at=next_at,
-                contact_point_id=cp_id,
-                valid_until=until,
-            )
-        else:
-            out[case_id][channel] = EligibilityResult(
-                allowed=t_allowed,
-                codes=t_codes,
-                next_allowed_at=t_next,
-                contact_point_id=t_cp,
-                valid_until=then_until,
-            )
+        # The answer until `valid_until`, else the one computed ahead after it.
+        first = at < until
+        allowed, codes, next_at, cp_id = now_ if first else (t_allowed, t_codes, t_next, t_cp)
+        out[case_id][channel] = EligibilityResult(
+            allowed=allowed,
+            codes=codes,
+            next_allowed_at=next_at,
+            contact_point_id=cp_id,
+            valid_until=until if first else then_until,
+        )
     if asked:
         EligibilityAnswer.objects.filter(pk__in=asked).update(asked_at=now)
     return out
