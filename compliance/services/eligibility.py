@@ -25,6 +25,7 @@ debtor's locked row.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import holidays
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -46,6 +47,8 @@ from compliance.engine.evaluate import ENGINE_VERSION
 from compliance.models import DebtorFactsVersion, EligibilityAnswer
 from compliance.selectors import EligibilityResult, eligibility_by_channel
 from compliance.services.house import house_policy_cached
+
+logger = logging.getLogger(__name__)
 
 # Answers are stored only for requests about (about) now: a plan for next week would
 # otherwise replace the answers a campaign is reading today.
@@ -214,33 +217,41 @@ def answers_compute(
         for channel, r in answers.items()
         if r.valid_until is not None and r.valid_until > at and case_id in versions
     ]
-    EligibilityAnswer.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["case", "channel"],
-        update_fields=[
-            "debtor_id",
-            "facts_version",
-            "house_key",
-            "engine_key",
-            "computed_at",
-            "valid_until",
-            "allowed",
-            "codes",
-            "next_allowed_at",
-            "contact_point_id",
-            *THEN_FIELDS,
-            *(["asked_at"] if asked is not None else []),
-        ],
-    )
-    # An answer that cannot be kept (a search that ran out of horizon) replaces none.
-    lapsed = Q()
-    for case_id, answers in computed.items():
-        for channel, r in answers.items():
-            if r.valid_until is None or r.valid_until <= at:
-                lapsed |= Q(case_id=case_id, channel=channel)
-    if lapsed:
-        EligibilityAnswer.objects.filter(lapsed).delete()
+    rows.sort(key=lambda row: (row.case_id, row.channel))  # one lock order for every writer
+    try:
+        # Storing saves later work and is never worth failing the request for (a deadlock
+        # with the refresher, a row of a case deleted meanwhile): the answers stand.
+        with transaction.atomic():
+            EligibilityAnswer.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["case", "channel"],
+                update_fields=[
+                    "debtor_id",
+                    "facts_version",
+                    "house_key",
+                    "engine_key",
+                    "computed_at",
+                    "valid_until",
+                    "allowed",
+                    "codes",
+                    "next_allowed_at",
+                    "contact_point_id",
+                    *THEN_FIELDS,
+                    *(["asked_at"] if asked is not None else []),
+                ],
+            )
+            # An answer that cannot be kept (a search that ran out of horizon) replaces none.
+            lapsed = Q()
+            for case_id, answers in computed.items():
+                for channel, r in answers.items():
+                    if r.valid_until is None or r.valid_until <= at:
+                        lapsed |= Q(case_id=case_id, channel=channel)
+            if lapsed:
+                EligibilityAnswer.objects.filter(lapsed).delete()
+    except DatabaseError:
+        logger.warning("eligibility answers not stored", exc_info=True)
+        return computed, 0
     return computed, len(rows)
 
 
@@ -363,7 +374,8 @@ def _compute_ahead(
         .annotate(version=_current_version())
         .values_list("pk", "version")
     )
-    wanted = [(pk, c, v) for pk, c, v in rows if versions.get(c) == v]
+    wanted = sorted((c, pk, v) for pk, c, v in rows if versions.get(c) == v)  # lock order
+    wanted = [(pk, c, v) for c, pk, v in wanted]
     if not wanted:
         return 0, 0
     computed = eligibility_by_channel(

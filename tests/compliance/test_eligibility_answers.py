@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from collections_app.models import CaseStatus, ContactAttempt
@@ -346,3 +346,17 @@ def test_answers_nobody_asks_for_are_let_go(team, collector, settings):
     with time_machine.travel(eight_days, tick=False):
         eligibility_refresh(now=eight_days)
     assert list(EligibilityAnswer.objects.values_list("case_id", flat=True)) == [asked.pk]
+
+
+def test_answers_stand_when_they_cannot_be_stored(team, collector, monkeypatch):
+    case = debtor_with_case(team=team, assigned_to=collector)[0]
+
+    def deadlocked(*args, **kwargs):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(EligibilityAnswer.objects, "bulk_create", deadlocked)
+    got, stats = _answers([case.pk], AT, ["call"])
+    assert got[case.pk]["call"].allowed and stats.stored == 0
+    assert not EligibilityAnswer.objects.exists()
+    # The request's transaction is still usable.
+    assert EligibilityAnswer.objects.count() == 0
