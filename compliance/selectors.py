@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -171,24 +171,14 @@ def _best_for_channel(
             ):
                 valid_until = at  # the search ran out of horizon: a later one may not
         if result.allowed:
-            return _valid(result, valid_until) if with_validity else result
+            return replace(result, valid_until=valid_until) if with_validity else result
         if best is None or (
             result.next_allowed_at is not None
             and (best.next_allowed_at is None or result.next_allowed_at < best.next_allowed_at)
         ):
             best = result
     best = best or EligibilityResult(allowed=False, codes=[NO_CONTACT_POINT])
-    return _valid(best, valid_until) if with_validity else best
-
-
-def _valid(result: EligibilityResult, valid_until: datetime) -> EligibilityResult:
-    return EligibilityResult(
-        allowed=result.allowed,
-        codes=result.codes,
-        next_allowed_at=result.next_allowed_at,
-        contact_point_id=result.contact_point_id,
-        valid_until=valid_until,
-    )
+    return replace(best, valid_until=valid_until) if with_validity else best
 
 
 def case_filter_cases(*, user: User, params: dict[str, object]) -> QuerySet[Case]:

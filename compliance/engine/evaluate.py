@@ -72,22 +72,11 @@ def evaluate(
     )
 
 
-def is_allowed_at(
-    ctx: OutreachContext, facts: Facts, packs: Iterable[ModuleType], at: datetime
-) -> bool:
-    """The same outreach at another instant, same ledger; stops at the first blocking reason."""
-    moved = _moved(ctx, at)
-    for pack in packs:
-        for rule in pack.RULES:
-            for _ in rule(moved, facts):
-                return False
-    return True
-
-
 def _allowed_moving_blocker_first(
     ctx: OutreachContext, facts: Facts, rules: list[Any], at: datetime
 ) -> bool:
-    """``is_allowed_at`` over ``rules``, moving the rule that blocks to the front of the list."""
+    """Whether the same outreach passes at another instant, same ledger, stopping at the first
+    blocking rule, which is moved to the front of ``rules`` for the next instant."""
     moved = _moved(ctx, at)
     for i, rule in enumerate(rules):
         for _ in rule(moved, facts):
@@ -110,7 +99,7 @@ def _moved(ctx: OutreachContext, at: datetime) -> OutreachContext:
     return moved
 
 
-def _candidate_times(ctx: OutreachContext, packs: Iterable[ModuleType]) -> list[time]:
+def candidate_times(ctx: OutreachContext, packs: Iterable[ModuleType]) -> list[time]:
     """Local wall-clock instants where a block can lift: midnight (day rollover: counting
     windows, quiet periods, holidays), each pack's window opening, the end of each window the
     consumer said is inconvenient."""
@@ -156,7 +145,7 @@ def search_next_allowed(
     and each is checked by re-running the rules, so nothing is guessed: the result is allowed,
     and since every instant where a block can lift is a candidate, one second before it is not.
     """
-    times = _candidate_times(ctx, packs)
+    times = candidate_times(ctx, packs)
     fixed = fixed_instants(ctx)
     # An instant is allowed when no rule blocks it, whatever the order the rules are asked
     # in; the rule that blocked the last candidate is asked first at the next, since a block

@@ -22,7 +22,7 @@ from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from compliance.engine.context import OutreachContext
-from compliance.engine.evaluate import fixed_instants
+from compliance.engine.evaluate import candidate_times, fixed_instants
 from compliance.engine.facts import Facts
 from compliance.engine.packs import ALL_PACKS, us_federal
 
@@ -37,22 +37,21 @@ FACT_AGES = (timedelta(days=us_federal.SETTINGS.sms_consent_days, microseconds=1
 def wall_clock_boundaries(
     ctx: OutreachContext, packs: Iterable[ModuleType] = ALL_PACKS
 ) -> list[time]:
-    """Every local time of day at which a rule's view of the wall clock can change: midnight,
-    each pack's window opening and closing, the house hours, and the ends of every weekly
-    window the consumer gave."""
-    times = {time(0)}
+    """Every local time of day at which a rule's view of the wall clock can change: where a
+    block can lift (`evaluate.candidate_times`: midnight, window openings, the ends of the
+    consumer's weekly windows) and where one can start (each window's close, the house's
+    latest time, the starts of the consumer's weekly windows)."""
+    times = set(candidate_times(ctx, packs))
     for pack in packs:
         window = getattr(pack, "WINDOW", None)
         if window is not None:
-            times.update(window)
-    for t in (ctx.house.earliest_local_time, ctx.house.latest_local_time):
-        if t is not None:
-            times.add(t)
+            times.add(window[1])
+    if ctx.house.latest_local_time is not None:
+        times.add(ctx.house.latest_local_time)
     for r in ctx.restrictions:
-        for _day, start, end in r.weekly_windows:
-            for hhmm in (start, end):
-                hours, minutes = hhmm.split(":")
-                times.add(time(int(hours), int(minutes)))
+        for _day, start, _end in r.weekly_windows:
+            hours, minutes = start.split(":")
+            times.add(time(int(hours), int(minutes)))
     return sorted(times)
 
 

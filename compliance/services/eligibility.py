@@ -385,19 +385,30 @@ def _compute_ahead(
         with_validity=True,
         house=house,
     )
-    stored = 0
+    ahead = {
+        pk: r
+        for pk, case_id, _v in wanted
+        if (r := computed[case_id][channel]).valid_until is not None and r.valid_until > at
+    }  # the others cannot be kept: those rows lapse and are recomputed then
+    expected = {pk: v for pk, _c, v in wanted}
     with transaction.atomic():
-        for pk, case_id, version in wanted:
-            r = computed[case_id][channel]
-            if r.valid_until is None or r.valid_until <= at:
-                continue  # nothing that can be kept: the row lapses and is recomputed then
-            stored += EligibilityAnswer.objects.filter(
-                pk=pk, valid_until=at, facts_version=version, then_until__isnull=True
-            ).update(
-                then_until=r.valid_until,
-                then_allowed=r.allowed,
-                then_codes=r.codes,
-                then_next_allowed_at=r.next_allowed_at,
-                then_contact_point_id=r.contact_point_id,
-            )
+        # Locked in case order, and only rows still as they were when their version was read.
+        rows_now = (
+            EligibilityAnswer.objects.select_for_update()
+            .filter(pk__in=list(ahead), valid_until=at, then_until__isnull=True)
+            .order_by("case_id")
+        )
+        changed = []
+        for row in rows_now:
+            r = ahead[row.pk]
+            if row.facts_version != expected[row.pk]:
+                continue
+            row.then_until = r.valid_until
+            row.then_allowed = r.allowed
+            row.then_codes = r.codes
+            row.then_next_allowed_at = r.next_allowed_at
+            row.then_contact_point_id = r.contact_point_id
+            changed.append(row)
+        EligibilityAnswer.objects.bulk_update(changed, list(THEN_FIELDS))
+    stored = len(changed)
     return stored, len(wanted)

@@ -175,36 +175,24 @@ def test_old_facts_outside_the_counting_window_still_decide(gate):
     work_email = ContactPointFactory(
         debtor=case.debtor, kind="email", value="pat@employer.example", is_employer_provided=True
     )
+
+    def received(point, *, days_ago: int, channel: str) -> None:
+        """A message from the consumer at `point`, `days_ago` days before now, as a fact."""
+        rows = [(NOW - timedelta(days=days_ago), "delivered")]
+        import_calls(client, point, rows, direction="inbound", channel=channel)
+
     with time_machine.travel(NOW, tick=False):
         import_calls(client, neighbour, [(NOW - timedelta(days=90), "conversation")])
         live = client.post(ATTEMPTS, {"contact_point": neighbour.pk, "channel": "call"})
         assert live.status_code == 409
         assert "THIRD_PARTY_RESTRICTED" in codes(live.json())
 
-        import_calls(
-            client,
-            cp,
-            [(NOW - timedelta(days=70), "delivered")],
-            direction="inbound",
-            channel="sms",
-        )
+        received(cp, days_ago=70, channel="sms")
         assert "NO_CHANNEL_CONSENT" in codes(check(client, cp, NOW, channel="sms"))
-        import_calls(
-            client,
-            cp,
-            [(NOW - timedelta(days=50), "delivered")],
-            direction="inbound",
-            channel="sms",
-        )
+        received(cp, days_ago=50, channel="sms")
         assert check(client, cp, NOW, channel="sms")["allowed"] is True
 
-        import_calls(
-            client,
-            work_email,
-            [(NOW - timedelta(days=400), "delivered")],
-            direction="inbound",
-            channel="email",
-        )
+        received(work_email, days_ago=400, channel="email")
         assert check(client, work_email, NOW, channel="email")["allowed"] is True
 
 

@@ -358,5 +358,33 @@ def test_answers_stand_when_they_cannot_be_stored(team, collector, monkeypatch):
     got, stats = _answers([case.pk], AT, ["call"])
     assert got[case.pk]["call"].allowed and stats.stored == 0
     assert not EligibilityAnswer.objects.exists()
-    # The request's transaction is still usable.
-    assert EligibilityAnswer.objects.count() == 0
+    monkeypatch.undo()  # the next ask stores as usual
+    _got, stats = _answers([case.pk], AT, ["call"])
+    assert stats.stored == 1 and EligibilityAnswer.objects.count() == 1
+
+
+def test_an_answer_computed_ahead_is_not_paired_with_newer_facts(team, collector, monkeypatch):
+    """While the refresher computes ahead, a request stores the answer from newer facts: the
+    answer computed ahead (from the older facts) must not be attached to it."""
+    case, _cp, _ = debtor_with_case(team=team, assigned_to=collector)
+    evening = local(2020, 4, 7, 20, 55)
+    _answers([case.pk], evening, ["call"])
+    real = answers_module.eligibility_by_channel
+
+    def meanwhile_a_request_stores_newer_facts(**kwargs):
+        answers = real(**kwargs)
+        monkeypatch.setattr(answers_module, "eligibility_by_channel", real)  # once
+        RestrictionFactory(debtor=case.debtor, kind="attorney_represented", effective_at=AT)
+        answers_module.answers_compute(
+            case_ids=[case.pk], channels=["call"], at=evening, store=True, asked=evening
+        )
+        return answers
+
+    monkeypatch.setattr(
+        answers_module, "eligibility_by_channel", meanwhile_a_request_stores_newer_facts
+    )
+    with time_machine.travel(evening, tick=False):
+        eligibility_refresh(now=evening)
+    monkeypatch.undo()
+    row = EligibilityAnswer.objects.get(case=case)
+    assert row.codes == ["ATTORNEY_REPRESENTED"] and row.then_until is None
